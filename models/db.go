@@ -132,3 +132,8 @@ func Close(db *gorm.DB) error {
 	}
 	return sqlDB.Close()
 }
+
+// Migrations lists every migration of the connection's dialect.
+func Migrations(db *gorm.DB) ([]migrations.Migration, error) {
+	return migrations.List(Dialect(db))
+}

@@ -40,3 +40,5 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || // SQLite
 		strings.Contains(msg, "SQLSTATE 23505") // PostgreSQL unique_violation
 }
+
+var settingNoun = apperr.T("Setting", "设置项")

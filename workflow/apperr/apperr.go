@@ -105,7 +105,9 @@ func Field(field string, text Text) *Error {
 type Fields []FieldError
 
 // Add records a problem with a field.
-func (fs *Fields) Add(field string, text Text) { *fs = append(*fs, FieldError{Field: field, Text: text}) }
+func (fs *Fields) Add(field string, text Text) {
+	*fs = append(*fs, FieldError{Field: field, Text: text})
+}
 
 // Err returns an Invalid error holding every problem, or nil.
 func (fs Fields) Err() error {

@@ -30,16 +30,22 @@ type Translator struct {
 	localizers map[string]*i18n.Localizer
 }
 
-// NewTranslator loads one TOML catalog per supported language (en.toml, zh-CN.toml).
+// NewTranslator loads every catalog file, AREA.LANG.toml (core.en.toml, merchants.zh-CN.toml,
+// …): one file per area of the app and language, so areas can be translated independently.
 func NewTranslator(catalogs fs.FS) (*Translator, error) {
 	b := i18n.NewBundle(langZh)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	tr := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}}
-	for _, tag := range supported {
-		file := tag.String() + ".toml"
+	files, err := fs.Glob(catalogs, "*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range files {
 		if _, err := b.LoadMessageFileFS(catalogs, file); err != nil {
 			return nil, fmt.Errorf("load translations %s: %w", file, err)
 		}
+	}
+	tr := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}}
+	for _, tag := range supported {
 		tr.localizers[tag.String()] = i18n.NewLocalizer(b, tag.String())
 	}
 	return tr, nil

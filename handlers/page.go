@@ -1,18 +1,30 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"mpt/models"
+	"mpt/workflow"
+	"mpt/workflow/apperr"
 )
 
-// Page is what every page template gets: the language, the current path (for the language
-// switch), the request id and version. Each page's view struct embeds it.
+// Page is what every page template gets: the language, who is logged in, the CSRF token, the
+// flash message, field errors of a re-rendered form, and the current path (for the language
+// switch). Each page's view struct embeds it.
 type Page struct {
 	Lang      string
 	Path      string
 	RequestID string
 	Version   string
+	Actor     workflow.Actor
+	CSRF      string
+	Flash     string
+	Errors    map[string]string // field name → message, for a form shown again with errors
 	tr        *Translator
 }
 
@@ -34,6 +46,77 @@ func (p Page) Languages() []LangLink {
 	}
 }
 
+// NavItem is a link of the main navigation.
+type NavItem struct {
+	URL, Label string
+	Current    bool
+}
+
+// Nav lists the pages the actor may open, in the order of the trade's steps.
+func (p Page) Nav() []NavItem {
+	var items []NavItem
+	add := func(act workflow.Action, path, label string) {
+		if p.Actor.Can(act) {
+			items = append(items, NavItem{URL: path, Label: p.T(label), Current: p.Path == path || (len(p.Path) > len(path) && p.Path[:len(path)+1] == path+"/")})
+		}
+	}
+	if p.Actor.Anonymous() {
+		return nil
+	}
+	add(workflow.Authenticated, "/dashboard", "nav.dashboard")
+	if p.Actor.Role == models.RoleMerchant {
+		add(workflow.ActMerchantView, "/merchants/"+strconv.FormatInt(p.Actor.MerchantID, 10), "nav.my_merchant")
+	} else {
+		add(workflow.ActMerchantList, "/merchants", "nav.merchants")
+	}
+	add(workflow.ActAgentList, "/agents", "nav.agents")
+	add(workflow.ActBuyerList, "/buyers", "nav.buyers")
+	add(workflow.ActEntrustmentList, "/entrustments", "nav.entrustments")
+	add(workflow.ActUserManage, "/admin/users", "nav.users")
+	add(workflow.ActSettingsView, "/admin/settings", "nav.settings")
+	return items
+}
+
+// RoleName is the actor's role in the page's language.
+func (p Page) RoleName() string { return p.T("role." + p.Actor.Role) }
+
+// FieldView is one labelled form field, rendered by the "field" partial.
+type FieldView struct {
+	Type, Name, Label, Value, Error, Hint, Autocomplete string
+	Required                                            bool
+	Options                                             []Option
+}
+
+// Option is a choice of a select field.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Field builds an input: its label from the catalog and its error from the re-rendered form.
+func (p Page) Field(typ, name, label, value string) FieldView {
+	return FieldView{Type: typ, Name: name, Label: p.T(label), Value: value, Error: p.Errors[name]}
+}
+
+// Req marks a field as required.
+func (f FieldView) Req() FieldView { f.Required = true; return f }
+
+// WithHint adds help text under a field.
+func (f FieldView) WithHint(h string) FieldView { f.Hint = h; return f }
+
+// Auto sets the autocomplete attribute.
+func (f FieldView) Auto(a string) FieldView { f.Autocomplete = a; return f }
+
+// Select builds a select field over options, marking the chosen one.
+func (p Page) Select(name, label, value string, opts []Option) FieldView {
+	out := make([]Option, len(opts))
+	for i, o := range opts {
+		o.Selected = o.Value == value
+		out[i] = o
+	}
+	return FieldView{Type: "select", Name: name, Label: p.T(label), Value: value, Error: p.Errors[name], Options: out}
+}
+
 // page builds the common part of a page for a request.
 func (s *Server) page(c echo.Context) Page {
 	r := c.Request()
@@ -41,11 +124,65 @@ func (s *Server) page(c echo.Context) Page {
 	if r.URL.RawQuery != "" {
 		path += "?" + r.URL.RawQuery
 	}
-	return Page{
+	p := Page{
 		Lang:      langOf(c),
 		Path:      path,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Version:   s.deps.Version,
+		Actor:     actorOf(c),
 		tr:        s.tr,
 	}
+	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
+		p.CSRF = tok
+	}
+	p.Flash = s.takeFlash(c)
+	return p
+}
+
+// withErrors turns an Invalid error into the page's field errors (in its language) and returns
+// true; other errors are left to the error handler.
+func (p *Page) withErrors(err error) bool {
+	if apperr.CodeOf(err) != apperr.Invalid {
+		return false
+	}
+	ae := apperr.As(err)
+	p.Errors = map[string]string{}
+	for _, f := range ae.Fields {
+		if _, dup := p.Errors[f.Field]; !dup {
+			p.Errors[f.Field] = f.Text.In(p.Lang)
+		}
+	}
+	if len(ae.Fields) == 0 {
+		p.Errors["_"] = ae.Text.In(p.Lang)
+	}
+	return true
+}
+
+// HasErrors reports whether the form came back with errors.
+func (p Page) HasErrors() bool { return len(p.Errors) > 0 }
+
+const flashCookie = "mpt_flash"
+
+// flash sets a message shown once on the next page (Post/Redirect/Get).
+func (s *Server) flash(c echo.Context, text apperr.Text) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: url.QueryEscape(text.In(langOf(c))), Path: "/",
+		MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(c)})
+}
+
+func (s *Server) takeFlash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	v, _ := url.QueryUnescape(ck.Value)
+	return v
+}
+
+// redirect answers a successful form with 303 See Other and a flash message.
+func (s *Server) redirect(c echo.Context, to string, text apperr.Text) error {
+	if !text.IsZero() {
+		s.flash(c, text)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
 }

@@ -2,38 +2,42 @@ package handlers
 
 import (
 	"log/slog"
+	"net/http"
+	"sort"
 	"time"
 
+	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"gorm.io/gorm"
 
 	"mpt/web"
-	"mpt/workflow/refdata"
+	"mpt/workflow"
 )
 
 // Deps is everything the HTTP edge needs, built explicitly by cmd/mpt.
 type Deps struct {
-	DB      *gorm.DB
-	Ref     *refdata.Set
-	Log     *slog.Logger
-	Now     func() time.Time
-	Version string
+	Service       *workflow.Service
+	Log           *slog.Logger
+	Version       string
+	SecureCookies bool // cookies are Secure even without TLS here (TLS ends at a proxy)
+	Ready         func(c echo.Context) error
 }
 
-// Server holds the parsed templates, translations and assets shared by all handlers.
+// Server holds the parsed templates, translations and assets shared by all handlers, and the
+// permission every route was registered with.
 type Server struct {
-	deps   Deps
-	views  *Views
-	tr     *Translator
-	assets *web.Assets
+	deps     Deps
+	svc      *workflow.Service
+	views    *Views
+	tr       *Translator
+	assets   *web.Assets
+	validate *validator.Validate
+	echo     *echo.Echo
+	perms    map[string]workflow.Action // "GET /path" → action
 }
 
 // New builds the Echo instance with its middleware and every route.
-func New(deps Deps) (*echo.Echo, error) {
-	if deps.Now == nil {
-		deps.Now = time.Now
-	}
+func New(deps Deps) (*Server, error) {
 	assets, err := web.NewAssets(web.Static())
 	if err != nil {
 		return nil, err
@@ -46,7 +50,8 @@ func New(deps Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: deps, views: views, tr: tr, assets: assets}
+	s := &Server{deps: deps, svc: deps.Service, views: views, tr: tr, assets: assets,
+		validate: newValidator(), perms: map[string]workflow.Action{}}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -59,16 +64,77 @@ func New(deps Deps) (*echo.Echo, error) {
 		securityHeaders,
 		middleware.BodyLimit("16M"),
 		languageMiddleware,
+		s.authenticate,
+		middleware.CSRFWithConfig(middleware.CSRFConfig{
+			Skipper:        isAPI, // the API takes bearer tokens only, never cookies
+			TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+			CookieName:     "mpt_csrf",
+			CookiePath:     "/",
+			CookieHTTPOnly: true,
+			CookieSecure:   deps.SecureCookies,
+			CookieSameSite: http.SameSiteLaxMode,
+			CookieMaxAge:   int((12 * time.Hour).Seconds()),
+		}),
 	)
-	s.routes(e)
-	return e, nil
+	s.echo = e
+	s.routes()
+	return s, nil
 }
 
-// routes registers every route. Each route of mpt is listed here, in one place.
-func (s *Server) routes(e *echo.Echo) {
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/static/*", s.static)
-	e.GET("/lang/:lang", s.switchLanguage)
-	e.GET("/", s.home)
+// Handler is the HTTP handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo is the underlying Echo instance (for tests that walk its routes).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Permission returns the action a route was registered with.
+func (s *Server) Permission(method, path string) (workflow.Action, bool) {
+	a, ok := s.perms[method+" "+path]
+	return a, ok
+}
+
+// handle registers a route with the action that guards it. Every route goes through here, so
+// none can be added without a declared permission (a test walks the routes to check).
+func (s *Server) handle(method, path string, action workflow.Action, h echo.HandlerFunc) {
+	if !workflow.Known(action) {
+		panic("route " + method + " " + path + ": unknown action " + string(action))
+	}
+	s.perms[method+" "+path] = action
+	s.echo.Add(method, path, h, s.require(action))
+}
+
+// Routes lists the registered routes as "METHOD path", sorted.
+func (s *Server) Routes() []string {
+	var out []string
+	for k := range s.perms {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// routes registers every route of mpt, in one place.
+func (s *Server) routes() {
+	get, post := http.MethodGet, http.MethodPost
+	s.handle(get, "/healthz", workflow.Public, s.healthz)
+	s.handle(get, "/readyz", workflow.Public, s.readyz)
+	s.handle(get, "/static/*", workflow.Public, s.static)
+	s.handle(get, "/lang/:lang", workflow.Public, s.switchLanguage)
+	s.handle(get, "/", workflow.Public, s.home)
+
+	s.handle(get, "/login", workflow.Public, s.loginForm)
+	s.handle(post, "/login", workflow.Public, s.login)
+	s.handle(post, "/logout", workflow.Authenticated, s.logout)
+	s.handle(get, "/dashboard", workflow.Authenticated, s.dashboard)
+	s.handle(get, "/profile", workflow.Authenticated, s.profile)
+	s.handle(post, "/profile/password", workflow.Authenticated, s.changePassword)
+	s.handle(post, "/profile/logout-everywhere", workflow.Authenticated, s.logoutEverywhere)
+	s.handle(post, "/profile/tokens", workflow.Authenticated, s.createToken)
+	s.handle(post, "/profile/tokens/:id/revoke", workflow.Authenticated, s.revokeToken)
+
+	s.handle(get, "/api/v1/me", workflow.Authenticated, s.apiMe)
+
+	s.merchantRoutes() // merchants.go: registration, approval, status; agents
+	s.partyRoutes()    // parties.go: buyers, entrustments
+	s.adminRoutes()    // admin.go: users, settings, rates, lists
 }

@@ -5,16 +5,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"mpt/handlers"
 	"mpt/models/dbtest"
+	"mpt/workflow"
 	"mpt/workflow/refdata"
 )
 
@@ -23,18 +26,24 @@ var fixedNow = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 // newServer builds the real Echo instance over a fresh database.
 func newServer(t *testing.T, db *gorm.DB) *echo.Echo {
 	t.Helper()
+	return newApp(t, db).Echo()
+}
+
+// newApp builds the real server over a database, with a fast password hash and a fixed clock.
+func newApp(t *testing.T, db *gorm.DB) *handlers.Server {
+	t.Helper()
 	ref, err := refdata.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := handlers.New(handlers.Deps{
-		DB: db, Ref: ref, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now: func() time.Time { return fixedNow }, Version: "test",
-	})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := workflow.NewService(db, ref, func() time.Time { return fixedNow }, log)
+	svc.Policy.BcryptCost = bcrypt.MinCost
+	s, err := handlers.New(handlers.Deps{Service: svc, Log: log, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return s
 }
 
 // get sends a GET with optional headers ("Name: value").
@@ -49,6 +58,24 @@ func get(t *testing.T, e *echo.Echo, path string, headers ...string) *httptest.R
 	e.ServeHTTP(rec, req)
 	return rec
 }
+
+func docOf(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
+	t.Helper()
+	return doc(t, rec)
+}
+
+func mustRef(t *testing.T) *refdata.Set {
+	t.Helper()
+	ref, err := refdata.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
 	t.Helper()
@@ -125,9 +152,14 @@ func TestLanguageSwitch(t *testing.T) {
 			if got := rec.Header().Get("Location"); got != tt.location {
 				t.Errorf("Location = %q, want %q", got, tt.location)
 			}
-			c := rec.Result().Cookies()
-			if len(c) != 1 || c[0].Name != handlers.LangCookie || c[0].Value != tt.cookie || !c[0].HttpOnly {
-				t.Errorf("cookies = %v", c)
+			var lang *http.Cookie
+			for _, c := range rec.Result().Cookies() {
+				if c.Name == handlers.LangCookie {
+					lang = c
+				}
+			}
+			if lang == nil || lang.Value != tt.cookie || !lang.HttpOnly {
+				t.Errorf("language cookie = %v", lang)
 			}
 		})
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"mpt/models"
+	"mpt/workflow/apperr"
 )
 
 // healthz says the process is alive; it touches nothing else.
@@ -22,13 +22,9 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := models.Ping(ctx, s.deps.DB); err != nil {
-		s.deps.Log.Warn("readyz: database unreachable", "error", err.Error())
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
-	}
-	pending, err := models.PendingMigrations(ctx, s.deps.DB)
-	if err != nil || len(pending) > 0 {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "migrations pending"})
+	if err := s.svc.Ready(ctx); err != nil {
+		s.deps.Log.Warn("not ready", "error", err.Error())
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": apperr.As(err).Text.En})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
 }
@@ -69,10 +65,7 @@ func (s *Server) switchLanguage(c echo.Context) error {
 	if lang == "" {
 		return echo.ErrNotFound
 	}
-	c.SetCookie(&http.Cookie{
-		Name: LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.IsTLS(),
-	})
+	setLangCookie(c, lang, s.secure(c))
 	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 }
 
@@ -82,4 +75,12 @@ func localPath(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// setLangCookie remembers a language choice for a year.
+func setLangCookie(c echo.Context, lang string, secure bool) {
+	c.SetCookie(&http.Cookie{
+		Name: LangCookie, Value: normaliseLang(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure,
+	})
 }

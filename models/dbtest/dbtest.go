@@ -84,12 +84,14 @@ func RequirePostgres(t testing.TB) string {
 	return dsn
 }
 
-// openPostgres creates a schema of the test's own, connects with it as search_path and drops it
+// PostgresDSN creates a schema of the test's own and returns a DSN that uses it (search_path),
+// for tests that open the database themselves, such as the command's. The schema is dropped
 // when the test ends.
-func openPostgres(t testing.TB, ctx context.Context, log *slog.Logger) *gorm.DB {
+func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := RequirePostgres(t)
-	admin, err := models.Open(ctx, dsn, log)
+	ctx := context.Background()
+	admin, err := models.Open(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("connect to PostgreSQL (%s): %v", PostgresEnv, err)
 	}
@@ -99,6 +101,10 @@ func openPostgres(t testing.TB, ctx context.Context, log *slog.Logger) *gorm.DB 
 	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
+	t.Cleanup(func() {
+		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
+		_ = models.Close(admin)
+	})
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatalf("parse %s: %v", PostgresEnv, err)
@@ -106,14 +112,16 @@ func openPostgres(t testing.TB, ctx context.Context, log *slog.Logger) *gorm.DB 
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := models.Open(ctx, u.String(), log)
+	return u.String()
+}
+
+// openPostgres connects to a schema of the test's own.
+func openPostgres(t testing.TB, ctx context.Context, log *slog.Logger) *gorm.DB {
+	t.Helper()
+	db, err := models.Open(ctx, PostgresDSN(t), log)
 	if err != nil {
 		t.Fatalf("connect with schema: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = models.Close(db)
-		_ = admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error
-		_ = models.Close(admin)
-	})
+	t.Cleanup(func() { _ = models.Close(db) })
 	return db
 }

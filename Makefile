@@ -1,0 +1,46 @@
+# mpt: the everyday commands. `make test` is the README's test command and what CI runs.
+GO      ?= go
+PICO    := 2.1.1
+
+.PHONY: run test test-short lint fmt bench vendor build clean
+
+## run: start the app on the SQLite file mpt.db (created with demo data on first start)
+run:
+	$(GO) run ./cmd/mpt
+
+## build: a static-ish binary in bin/mpt
+build:
+	$(GO) build -o bin/mpt ./cmd/mpt
+
+## test: the whole suite with the race detector; PostgreSQL variants run when
+## MPT_TEST_POSTGRES_DSN is set (CI always sets it)
+test:
+	$(GO) test -race -count=1 ./...
+
+## test-short: quick feedback without the race detector
+test-short:
+	$(GO) test -count=1 ./...
+
+## lint: formatting, go vet and staticcheck (pinned as a go tool in go.mod)
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench: every benchmark, with memory figures
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## vendor: re-fetch the front-end libraries pinned above from npm into web/static/vendor
+vendor:
+	rm -rf .vendor-tmp && mkdir .vendor-tmp
+	cd .vendor-tmp && npm pack --silent @picocss/pico@$(PICO) && tar xzf picocss-pico-$(PICO).tgz
+	cp .vendor-tmp/package/css/pico.min.css web/static/vendor/pico/pico.min.css
+	cp .vendor-tmp/package/LICENSE.md web/static/vendor/pico/LICENSE.md
+	rm -rf .vendor-tmp
+
+clean:
+	rm -rf bin mpt.db mpt.db-shm mpt.db-wal

@@ -1,0 +1,4 @@
+package handlers
+
+// partyRoutes registers the routes of this area (filled in by the work on issue 3).
+func (s *Server) partyRoutes() {}

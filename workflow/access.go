@@ -1,0 +1,128 @@
+package workflow
+
+import (
+	"mpt/models"
+	"mpt/workflow/apperr"
+)
+
+// Actor is who is asking: a logged-in user, or nobody (the zero Actor).
+type Actor struct {
+	UserID      int64
+	Username    string
+	DisplayName string
+	Role        string
+	MerchantID  int64 // for merchant users
+	AgentID     int64 // for agent users
+	Lang        string
+	SessionID   string // the session (hash) this request came with; "" for API tokens
+}
+
+// Anonymous reports whether nobody is logged in.
+func (a Actor) Anonymous() bool { return a.UserID == 0 }
+
+// Action is something a role may be allowed to do. Every page and API route names one.
+type Action string
+
+// The actions. Public ones need no login; Authenticated ones need only a login.
+const (
+	Public        Action = "public"
+	Authenticated Action = "authenticated"
+
+	ActMerchantRegister Action = "merchant.register" // a new merchant registers itself
+	ActMerchantList     Action = "merchant.list"
+	ActMerchantView     Action = "merchant.view"
+	ActMerchantApprove  Action = "merchant.approve" // approve or reject a registration
+	ActMerchantStatus   Action = "merchant.status"  // abnormal, suspended, blacklisted, active
+
+	ActAgentList   Action = "agent.list"
+	ActAgentView   Action = "agent.view"
+	ActAgentManage Action = "agent.manage"
+
+	ActBuyerList   Action = "buyer.list"
+	ActBuyerView   Action = "buyer.view"
+	ActBuyerCreate Action = "buyer.create"
+
+	ActEntrustmentList   Action = "entrustment.list"
+	ActEntrustmentManage Action = "entrustment.manage"
+
+	ActUserManage     Action = "user.manage"
+	ActSettingsView   Action = "settings.view"
+	ActSettingsManage Action = "settings.manage"
+)
+
+// permissions is the role × action table: the one place that says which role may do what.
+// Ownership (a merchant's own rows, an agent's entrusting merchants) is enforced inside the
+// queries through Scope.
+var permissions = map[Action][]string{
+	ActMerchantList:    {models.RoleAgent, models.RoleSupervision, models.RoleAuditor, models.RoleAdmin},
+	ActMerchantView:    {models.RoleMerchant, models.RoleAgent, models.RoleSupervision, models.RoleAuditor, models.RoleAdmin},
+	ActMerchantApprove: {models.RoleSupervision},
+	ActMerchantStatus:  {models.RoleSupervision},
+
+	ActAgentList:   {models.RoleMerchant, models.RoleAuditor, models.RoleAdmin},
+	ActAgentView:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActAgentManage: {models.RoleAdmin},
+
+	ActBuyerList:   {models.RoleMerchant, models.RoleAgent, models.RoleCustoms, models.RoleFX, models.RoleAuditor, models.RoleAdmin},
+	ActBuyerView:   {models.RoleMerchant, models.RoleAgent, models.RoleCustoms, models.RoleFX, models.RoleAuditor, models.RoleAdmin},
+	ActBuyerCreate: {models.RoleMerchant, models.RoleAgent},
+
+	ActEntrustmentList:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActEntrustmentManage: {models.RoleMerchant},
+
+	ActUserManage:     {models.RoleAdmin},
+	ActSettingsView:   {models.RoleAdmin, models.RoleAuditor},
+	ActSettingsManage: {models.RoleAdmin},
+}
+
+// Known reports whether an action is in the permission table (or public/authenticated).
+func Known(a Action) bool {
+	if a == Public || a == Authenticated || a == ActMerchantRegister {
+		return true
+	}
+	_, ok := permissions[a]
+	return ok
+}
+
+// Can reports whether the actor's role may perform an action.
+func (a Actor) Can(act Action) bool {
+	switch act {
+	case Public, ActMerchantRegister:
+		return true
+	case Authenticated:
+		return !a.Anonymous()
+	}
+	if a.Anonymous() {
+		return false
+	}
+	for _, r := range permissions[act] {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// Require returns Unauthenticated for nobody and Forbidden for a role without the action.
+func (a Actor) Require(act Action) error {
+	if a.Can(act) {
+		return nil
+	}
+	if a.Anonymous() {
+		return apperr.New(apperr.Unauthenticated, apperr.T("Please log in", "请先登录"))
+	}
+	return apperr.New(apperr.Forbidden, apperr.T("Your role may not do this", "您的角色无权执行此操作"))
+}
+
+// Scope is what rows of merchant-owned data the actor may see.
+func (a Actor) Scope() models.Scope {
+	switch a.Role {
+	case models.RoleMerchant:
+		return models.Scope{MerchantID: a.MerchantID}
+	case models.RoleAgent:
+		return models.Scope{AgentID: a.AgentID}
+	case "":
+		return models.Scope{None: true}
+	}
+	return models.Scope{All: true}
+}

@@ -24,7 +24,8 @@ func startServe(t *testing.T, args ...string) (url string, out *strings.Builder,
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	out = &strings.Builder{}
+	out = &strings.Builder{} // written by the reader below until readDone closes; read after stop
+	readDone := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), pw, io.Discard, func(string) string { return "" })
@@ -33,6 +34,7 @@ func startServe(t *testing.T, args ...string) (url string, out *strings.Builder,
 	}()
 	found := make(chan string, 1)
 	go func() {
+		defer close(readDone)
 		re := regexp.MustCompile(`running at (http://\S+)`)
 		sc := bufio.NewScanner(pr)
 		sent := false
@@ -51,6 +53,7 @@ func startServe(t *testing.T, args ...string) (url string, out *strings.Builder,
 	case url = <-found:
 	case err := <-done:
 		cancel()
+		<-readDone
 		t.Fatalf("serve stopped before printing its URL: %v\n%s", err, out)
 	case <-time.After(60 * time.Second):
 		cancel()
@@ -60,6 +63,7 @@ func startServe(t *testing.T, args ...string) (url string, out *strings.Builder,
 		cancel()
 		select {
 		case err := <-done:
+			<-readDone
 			return err
 		case <-time.After(20 * time.Second):
 			return context.DeadlineExceeded

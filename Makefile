@@ -1,6 +1,7 @@
 # mpt: the everyday commands. `make test` is the README's test command and what CI runs.
 GO      ?= go
 PICO    := 2.1.1
+HTMX    := 2.0.11
 
 .PHONY: run test test-short lint fmt bench vendor build clean
 
@@ -40,6 +41,10 @@ vendor:
 	cd .vendor-tmp && npm pack --silent @picocss/pico@$(PICO) && tar xzf picocss-pico-$(PICO).tgz
 	cp .vendor-tmp/package/css/pico.min.css web/static/vendor/pico/pico.min.css
 	cp .vendor-tmp/package/LICENSE.md web/static/vendor/pico/LICENSE.md
+	rm -rf .vendor-tmp/package
+	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX) && tar xzf htmx.org-$(HTMX).tgz
+	cp .vendor-tmp/package/dist/htmx.min.js web/static/vendor/htmx/htmx.min.js
+	cp .vendor-tmp/package/LICENSE web/static/vendor/htmx/LICENSE
 	rm -rf .vendor-tmp
 
 clean:

@@ -42,7 +42,8 @@ func (s *Server) login(c echo.Context) error {
 		res, lerr := s.svc.Login(r.Context(), req.Username, req.Password, c.RealIP(), r.UserAgent())
 		if lerr == nil {
 			s.setSessionCookie(c, res.Token, res.ExpiresAt)
-			if res.Actor.Lang != "" {
+			// The user's preferred language applies unless this browser already chose one.
+			if _, err := c.Cookie(LangCookie); err != nil && res.Actor.Lang != "" {
 				setLangCookie(c, res.Actor.Lang, s.secure(c))
 			}
 			next := p.Next

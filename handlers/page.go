@@ -69,6 +69,8 @@ func (p Page) Nav() []NavItem {
 	} else {
 		add(workflow.ActMerchantList, "/merchants", "nav.merchants")
 	}
+	add(workflow.ActGoodsList, "/goods", "nav.goods")
+	add(workflow.ActTransactionList, "/transactions", "nav.transactions")
 	add(workflow.ActAgentList, "/agents", "nav.agents")
 	add(workflow.ActBuyerList, "/buyers", "nav.buyers")
 	add(workflow.ActEntrustmentList, "/entrustments", "nav.entrustments")

@@ -134,7 +134,9 @@ func (s *Server) routes() {
 
 	s.handle(get, "/api/v1/me", workflow.Authenticated, s.apiMe)
 
-	s.merchantRoutes() // merchants.go: registration, approval, status; agents
-	s.partyRoutes()    // parties.go: buyers, entrustments
-	s.adminRoutes()    // admin.go: users, settings, rates, lists
+	s.merchantRoutes()    // merchants.go: registration, approval, status; agents
+	s.partyRoutes()       // parties.go: buyers, entrustments
+	s.adminRoutes()       // admin.go: users, settings, rates, lists
+	s.goodsRoutes()       // goods.go: goods registration, HS search, recognition
+	s.transactionRoutes() // transactions.go: transactions, lines, documents, import, labels
 }

@@ -45,6 +45,16 @@ const (
 	ActEntrustmentList   Action = "entrustment.list"
 	ActEntrustmentManage Action = "entrustment.manage"
 
+	ActGoodsList      Action = "goods.list"
+	ActGoodsView      Action = "goods.view"
+	ActGoodsManage    Action = "goods.manage"    // a merchant's own catalogue
+	ActGoodsRecognise Action = "goods.recognise" // 商品认定 by market supervision
+	ActHSSearch       Action = "hs.search"
+
+	ActTransactionList   Action = "transaction.list"
+	ActTransactionView   Action = "transaction.view"
+	ActTransactionManage Action = "transaction.manage" // create, edit, submit, void, attach, import
+
 	ActUserManage     Action = "user.manage"
 	ActSettingsView   Action = "settings.view"
 	ActSettingsManage Action = "settings.manage"
@@ -69,6 +79,16 @@ var permissions = map[Action][]string{
 
 	ActEntrustmentList:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
 	ActEntrustmentManage: {models.RoleMerchant},
+
+	ActGoodsList:      {models.RoleMerchant, models.RoleAgent, models.RoleSupervision, models.RoleAuditor, models.RoleAdmin},
+	ActGoodsView:      {models.RoleMerchant, models.RoleAgent, models.RoleSupervision, models.RoleAuditor, models.RoleAdmin},
+	ActGoodsManage:    {models.RoleMerchant},
+	ActGoodsRecognise: {models.RoleSupervision},
+	ActHSSearch:       {models.RoleMerchant, models.RoleAgent, models.RoleSupervision, models.RoleCustoms, models.RoleAuditor, models.RoleAdmin},
+
+	ActTransactionList:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActTransactionView:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActTransactionManage: {models.RoleMerchant, models.RoleAgent},
 
 	ActUserManage:     {models.RoleAdmin},
 	ActSettingsView:   {models.RoleAdmin, models.RoleAuditor},

@@ -235,7 +235,7 @@ func checkTransactions(t *testing.T, db *gorm.DB) {
 		if want := models.LineAmount(l.Quantity, l.UnitPrice); l.Amount != want {
 			t.Errorf("line %d: amount %s, want %s", l.ID, l.Amount, want)
 		}
-		if !demo.ValidTraceCode(l.TraceCode) || traces[l.TraceCode] {
+		if !workflow.ValidTraceCode(l.TraceCode) || traces[l.TraceCode] {
 			t.Errorf("line %d: trace code %q invalid or repeated", l.ID, l.TraceCode)
 		}
 		traces[l.TraceCode] = true

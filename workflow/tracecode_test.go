@@ -1,11 +1,11 @@
-package demo_test
+package workflow_test
 
 import (
 	"math/rand/v2"
 	"strings"
 	"testing"
 
-	"mpt/workflow/demo"
+	"mpt/workflow"
 )
 
 func TestTraceCheckChar(t *testing.T) {
@@ -24,7 +24,7 @@ func TestTraceCheckChar(t *testing.T) {
 		{"00000000I", 0, false},
 		{"00000000u", 0, false},
 	} {
-		got, ok := demo.TraceCheckChar(tc.first9)
+		got, ok := workflow.TraceCheckChar(tc.first9)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("TraceCheckChar(%q) = %q, %v; want %q, %v", tc.first9, got, ok, tc.want, tc.ok)
 		}
@@ -35,8 +35,8 @@ func TestNewTraceCode_OK(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	seen := map[string]bool{}
 	for range 10000 {
-		c := demo.NewTraceCode(r)
-		if len(c) != demo.TraceCodeLength || strings.Trim(c, demo.TraceAlphabet) != "" || !demo.ValidTraceCode(c) {
+		c := workflow.NewTraceCode(r)
+		if len(c) != workflow.TraceCodeLength || strings.Trim(c, workflow.TraceAlphabet) != "" || !workflow.ValidTraceCode(c) {
 			t.Fatalf("NewTraceCode gave %q", c)
 		}
 		seen[c] = true
@@ -49,14 +49,14 @@ func TestNewTraceCode_OK(t *testing.T) {
 func TestValidTraceCode_ErrOneWrongCharacter(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 50 {
-		code := demo.NewTraceCode(r)
+		code := workflow.NewTraceCode(r)
 		for i := range code {
-			for _, c := range []byte(demo.TraceAlphabet) {
+			for _, c := range []byte(workflow.TraceAlphabet) {
 				if c == code[i] {
 					continue
 				}
 				typo := code[:i] + string(c) + code[i+1:]
-				if demo.ValidTraceCode(typo) {
+				if workflow.ValidTraceCode(typo) {
 					t.Fatalf("%q (from %q) passes", typo, code)
 				}
 			}
@@ -67,15 +67,15 @@ func TestValidTraceCode_ErrOneWrongCharacter(t *testing.T) {
 func TestValidTraceCode_ErrSwappedNeighbours(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 500 {
-		code := demo.NewTraceCode(r)
-		for i := range demo.TraceCodeLength - 2 { // swaps among the first nine characters
-			a, b := strings.IndexByte(demo.TraceAlphabet, code[i]), strings.IndexByte(demo.TraceAlphabet, code[i+1])
+		code := workflow.NewTraceCode(r)
+		for i := range workflow.TraceCodeLength - 2 { // swaps among the first nine characters
+			a, b := strings.IndexByte(workflow.TraceAlphabet, code[i]), strings.IndexByte(workflow.TraceAlphabet, code[i+1])
 			if a == b {
 				continue
 			}
 			swapped := code[:i] + string(code[i+1]) + string(code[i]) + code[i+2:]
 			// The documented blind spot: values 16 apart swap unnoticed.
-			if caught := !demo.ValidTraceCode(swapped); caught != (a-b != 16 && b-a != 16) {
+			if caught := !workflow.ValidTraceCode(swapped); caught != (a-b != 16 && b-a != 16) {
 				t.Fatalf("swap in %q → %q: caught %v", code, swapped, caught)
 			}
 		}
@@ -84,11 +84,43 @@ func TestValidTraceCode_ErrSwappedNeighbours(t *testing.T) {
 
 func TestValidTraceCode_ErrMalformed(t *testing.T) {
 	for _, code := range []string{"", "0000000000 ", "000000000", "00000000000", "00000000h0", "0000000I00", "000000O000", "0000000000\n"} {
-		if demo.ValidTraceCode(code) {
+		if workflow.ValidTraceCode(code) {
 			t.Errorf("ValidTraceCode(%q) = true", code)
 		}
 	}
-	if !demo.ValidTraceCode("0000000000") || !demo.ValidTraceCode("000000001H") {
+	if !workflow.ValidTraceCode("0000000000") || !workflow.ValidTraceCode("000000001H") {
 		t.Error("valid codes refused")
 	}
+}
+
+func TestCheckTraceCode(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	code := workflow.NewTraceCode(r)
+	typed := strings.ToLower(code[:5]) + "-" + code[5:]
+	tests := []struct {
+		name, in string
+		ok       bool
+	}{
+		{"OK", code, true},
+		{"OKTypedLowerWithHyphen", typed, true},
+		{"ErrEmpty", "  ", false},
+		{"ErrShort", code[:9], false},
+		{"ErrAlphabet", code[:9] + "U", false},
+		{"ErrCheckChar", code[:9] + string(otherChar(code[9])), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := workflow.CheckTraceCode(tt.in)
+			if v.OK != tt.ok || (!v.OK && v.Problem.En == "") || (v.OK && v.Value != code) {
+				t.Errorf("CheckTraceCode(%q) = %+v", tt.in, v)
+			}
+		})
+	}
+}
+
+func otherChar(c byte) byte {
+	if c == '0' {
+		return '1'
+	}
+	return '0'
 }

@@ -1,14 +1,14 @@
-package demo
+package workflow
 
 import (
 	"math/rand/v2"
+	"mpt/workflow/apperr"
 	"strings"
 )
 
 // Trace codes name one transaction line for life: they are printed on receipts and carton
 // labels, so a code is short, unambiguous when read aloud, and carries a check character that
-// catches typing mistakes. (For now they live with the demo; the transaction workflow will
-// hand them out with the same rules.)
+// catches typing mistakes.
 
 // TraceAlphabet is the alphabet of trace codes: the digits and the capital letters without I,
 // L, O and U (Crockford's base 32), so no two characters are easily confused.
@@ -58,12 +58,34 @@ func ValidTraceCode(code string) bool {
 	return ok && code[TraceCodeLength-1] == want
 }
 
-// newTraceCode returns a trace code not handed out before in this load.
-func (g *generator) newTraceCode() string {
-	for {
-		if c := NewTraceCode(g.rng); !g.used["trace\x00"+c] {
-			g.used["trace\x00"+c] = true
-			return c
+// CheckTraceCode normalises a trace code as a person types it (lower case, spaces and hyphens
+// between groups, and Crockford's look-alikes: I and L read as 1, O as 0) and checks its length,
+// alphabet and check character.
+func CheckTraceCode(raw string) Verdict {
+	v := strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '\u3000':
+			return -1
+		case 'I', 'i', 'L', 'l':
+			return '1'
+		case 'O', 'o':
+			return '0'
 		}
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, normalize(raw))
+	name := apperr.T("trace code", "溯源码")
+	switch {
+	case v == "":
+		return invalid(v, apperr.T("Enter the "+name.En, "请输入"+name.Zh))
+	case len(v) != TraceCodeLength || strings.Trim(v, TraceAlphabet) != "":
+		return invalid(v, apperr.Tf("A trace code has %d characters from 0–9 and A–Z (without I, L, O, U)",
+			"溯源码由 %d 个字符组成：数字 0–9 和字母 A–Z（不含 I、L、O、U）", TraceCodeLength))
+	case !ValidTraceCode(v):
+		return invalid(v, apperr.T("The check character does not match: a character was mistyped",
+			"校验位不符：有字符输入错误"))
 	}
+	return ok(v)
 }

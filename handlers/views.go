@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,7 @@ type Views struct {
 func NewViews(tree fs.FS, assets *web.Assets) (*Views, error) {
 	funcs := template.FuncMap{
 		"asset": assets.Path,
+		"when":  formatWhen,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(tree, "layout.html", "partials/*.html")
 	if err != nil {
@@ -64,4 +66,24 @@ func (v *Views) Render(c echo.Context, status int, name string, data any) error 
 // render is the handlers' shorthand for a 200 page.
 func (s *Server) render(c echo.Context, name string, data any) error {
 	return s.views.Render(c, http.StatusOK, name, data)
+}
+
+// marketZone is China Standard Time, the time of the market and of every authority in the trade.
+var marketZone = time.FixedZone("CST", 8*3600)
+
+// formatWhen shows a timestamp in Yiwu time ("2026-11-29 17:00"); a nil or zero time shows "–".
+func formatWhen(v any) string {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case *time.Time:
+		if x != nil {
+			t = *x
+		}
+	}
+	if t.IsZero() {
+		return "–"
+	}
+	return t.In(marketZone).Format("2006-01-02 15:04")
 }

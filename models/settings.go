@@ -124,5 +124,6 @@ func All() []any {
 		&SpotCheckCampaign{}, &SpotCheck{},
 		&Setting{}, &ExchangeRate{}, &TaxDueDay{}, &HSPrefix{}, &BrandWatch{}, &NumberSequence{},
 		&AuditEntry{},
+		&BuyerLink{}, &IdempotencyKey{},
 	}
 }

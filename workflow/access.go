@@ -15,6 +15,7 @@ type Actor struct {
 	AgentID     int64 // for agent users
 	Lang        string
 	SessionID   string // the session (hash) this request came with; "" for API tokens
+	Day         string // the Yiwu date of the request (YYYY-MM-DD), against which entrustments are read
 }
 
 // Anonymous reports whether nobody is logged in.
@@ -140,7 +141,7 @@ func (a Actor) Scope() models.Scope {
 	case models.RoleMerchant:
 		return models.Scope{MerchantID: a.MerchantID}
 	case models.RoleAgent:
-		return models.Scope{AgentID: a.AgentID}
+		return models.Scope{AgentID: a.AgentID, Day: a.Day}
 	case "":
 		return models.Scope{None: true}
 	}

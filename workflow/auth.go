@@ -121,6 +121,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		return nil, errBadLogin
 	}
 	actor := actorOf(&u)
+	actor.Day = s.EntrustmentToday()
 	token, hash := randomToken("")
 	sess := models.Session{
 		ID: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
@@ -249,6 +250,7 @@ func (s *Service) SessionActor(ctx context.Context, token string) (Actor, error)
 	}
 	a := actorOf(&u)
 	a.SessionID = hash
+	a.Day = s.EntrustmentToday()
 	return a, nil
 }
 
@@ -395,7 +397,9 @@ func (s *Service) TokenActor(ctx context.Context, token string) (Actor, error) {
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= s.Policy.TouchEvery {
 		_ = s.db.WithContext(ctx).Model(&models.APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error
 	}
-	return actorOf(&u), nil
+	a := actorOf(&u)
+	a.Day = s.EntrustmentToday()
+	return a, nil
 }
 
 // dummyHash is a bcrypt hash at the policy's cost, compared against when a username does not

@@ -21,6 +21,8 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	Policy AuthPolicy
+	// DataDir is where uploaded documents are stored, by content hash.
+	DataDir string
 
 	dummyOnce sync.Once
 	dummy     []byte

@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	svc := workflow.NewService(d.db, ref, time.Now, log)
+	svc.DataDir = cfg.DataDir
 	web, err := handlers.New(handlers.Deps{Service: svc, Log: log, Version: version(), SecureCookies: *secureCookies})
 	if err != nil {
 		return err

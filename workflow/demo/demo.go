@@ -312,6 +312,9 @@ func (g *generator) load(tx *gorm.DB) (*Summary, error) {
 	if err := insert(tx, "number sequences", transactionSequences(txns)); err != nil {
 		return nil, err
 	}
+	if err := insert(tx, "buyer links", g.newBuyerLinks(txns)); err != nil {
+		return nil, err
+	}
 	return g.summary(len(txns), len(rows)), nil
 }
 

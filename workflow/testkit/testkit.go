@@ -108,5 +108,11 @@ func Seed(t testing.TB, db *gorm.DB) *World {
 	}
 	w.BuyerA = buyer("Ahmed Al Mansouri", "AE", "P1234567", w.Users[UserMerchantA].ID)
 	w.BuyerB = buyer("Ivan Petrov", "RU", "751234567", w.Users[UserMerchantB].ID)
+	for _, l := range []models.BuyerLink{
+		{BuyerID: w.BuyerA.ID, MerchantID: &w.MerchantA.ID, CreatedByUserID: w.Users[UserMerchantA].ID, CreatedAt: Now},
+		{BuyerID: w.BuyerB.ID, MerchantID: &w.MerchantB.ID, CreatedByUserID: w.Users[UserMerchantB].ID, CreatedAt: Now},
+	} {
+		must(db.Create(&l).Error)
+	}
 	return w
 }

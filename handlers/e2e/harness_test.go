@@ -74,6 +74,9 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// stepTimeout bounds each step, so a missing element fails fast with the step's name.
+const stepTimeout = 20 * time.Second
+
 // browser is one headless Chromium tab with its own profile. It records console errors, CSP
 // violations, failed requests and server errors, which fail the test when it ends.
 type browser struct {
@@ -98,7 +101,6 @@ func newBrowser(t *testing.T, width, height int) *browser {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	b := &browser{t: t, ctx: ctx}
 	if err := chromedp.Listen(ctx, b.watch); err != nil {
 		t.Fatalf("start Chromium: %v", err)
@@ -110,7 +112,6 @@ func newBrowser(t *testing.T, width, height int) *browser {
 		if t.Failed() {
 			b.saveArtifacts()
 		}
-		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
 	})
@@ -165,7 +166,19 @@ func (b *browser) checkClean(step string) {
 // do runs actions and fails the test, with the step's name, if one fails.
 func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// poll waits until a JavaScript expression is true on the page.
+func (b *browser) poll(step, expr string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr)); err != nil {
 		b.t.Fatalf("%s: %v", step, err)
 	}
 }

@@ -132,7 +132,7 @@ func (p AgentPage) ShowMerchants() bool { return p.Actor.Role != models.RoleMerc
 func (p AgentPage) StatusLabel(kind, st string) string { return p.T(kind + ".status." + st) }
 
 // When shows a time in Yiwu time, to the minute.
-func (p AgentPage) When(t time.Time) string { return yiwuWhen(t) }
+func (p AgentPage) When(t time.Time) string { return formatWhen(t) }
 
 func (s *Server) agentView(c echo.Context) error {
 	id, err := registryID(c)

@@ -274,20 +274,10 @@ func (p MerchantPage) StatusLabel(st string) string { return p.T("merchant.statu
 func (p MerchantPage) DistrictLabel(d string) string { return districtLabel(p.Page, d) }
 
 // When shows a time in Yiwu time (China Standard Time), to the minute.
-func (p MerchantPage) When(t time.Time) string { return yiwuWhen(t) }
+func (p MerchantPage) When(t time.Time) string { return formatWhen(t) }
 
 // Version is the merchant's version, carried by every decision form.
 func (p MerchantPage) Version() string { return strconv.FormatInt(p.D.Merchant.Version, 10) }
-
-// yiwuZone is the market's time zone, in which the pages show times.
-var yiwuZone = time.FixedZone("CST", 8*60*60)
-
-func yiwuWhen(t time.Time) string {
-	if t.IsZero() {
-		return "–"
-	}
-	return t.In(yiwuZone).Format("2006-01-02 15:04")
-}
 
 func (s *Server) merchantView(c echo.Context) error {
 	id, err := registryID(c)

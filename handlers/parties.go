@@ -53,9 +53,6 @@ func partyID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// partyZone is Yiwu's time zone, in which the party pages show dates.
-var partyZone = time.FixedZone("CST", 8*60*60)
-
 // PartyFormat gives the buyer and entrustment pages country names in the page's language and
 // dates in Yiwu time.
 type PartyFormat struct {
@@ -71,10 +68,12 @@ func (f PartyFormat) CountryName(code string) string {
 }
 
 // Day is the Yiwu date of a time, YYYY-MM-DD.
-func (f PartyFormat) Day(t time.Time) string { return t.In(partyZone).Format("2006-01-02") }
+func (f PartyFormat) Day(t time.Time) string { return t.In(workflow.MarketZone).Format("2006-01-02") }
 
 // Minute is the Yiwu time of a time, to the minute.
-func (f PartyFormat) Minute(t time.Time) string { return t.In(partyZone).Format("2006-01-02 15:04") }
+func (f PartyFormat) Minute(t time.Time) string {
+	return t.In(workflow.MarketZone).Format("2006-01-02 15:04")
+}
 
 // partyFormat builds the formatter for a page language.
 func (s *Server) partyFormat(lang string) PartyFormat {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"mpt/web"
+	"mpt/workflow"
 )
 
 // Views holds every page template, parsed once at start-up: each page is the layout and the
@@ -68,9 +69,6 @@ func (s *Server) render(c echo.Context, name string, data any) error {
 	return s.views.Render(c, http.StatusOK, name, data)
 }
 
-// marketZone is China Standard Time, the time of the market and of every authority in the trade.
-var marketZone = time.FixedZone("CST", 8*3600)
-
 // formatWhen shows a timestamp in Yiwu time ("2026-11-29 17:00"); a nil or zero time shows "–".
 func formatWhen(v any) string {
 	var t time.Time
@@ -85,5 +83,5 @@ func formatWhen(v any) string {
 	if t.IsZero() {
 		return "–"
 	}
-	return t.In(marketZone).Format("2006-01-02 15:04")
+	return t.In(workflow.MarketZone).Format("2006-01-02 15:04")
 }

@@ -14,16 +14,12 @@ import (
 	"mpt/workflow/apperr"
 )
 
-// entrustmentZone is the zone of an agreement's calendar dates: Yiwu's (China Standard Time,
-// UTC+8, no daylight saving), so "today" turns at midnight in the market, not in UTC.
-var entrustmentZone = time.FixedZone("CST", 8*60*60)
-
 // dateLayout is how agreement dates are written and stored (YYYY-MM-DD).
 const dateLayout = "2006-01-02"
 
 // EntrustmentToday is the service's current date in Yiwu, YYYY-MM-DD: the day against which
 // agreement dates are read.
-func (s *Service) EntrustmentToday() string { return s.now().In(entrustmentZone).Format(dateLayout) }
+func (s *Service) EntrustmentToday() string { return s.now().In(MarketZone).Format(dateLayout) }
 
 // Entrustment states. An entrustment (委托代理出口货物协议) is IN FORCE on a day when the merchant has
 // not ended it (EndedAt is nil), it has started (StartsOn ≤ day) and its end date, inclusive, has
@@ -334,7 +330,7 @@ func errEntrustmentEnded(at *time.Time) error {
 	if at == nil {
 		return apperr.New(apperr.Conflict, apperr.T("This entrustment has already been ended", "该委托已终止"))
 	}
-	day := at.In(entrustmentZone).Format(dateLayout)
+	day := at.In(MarketZone).Format(dateLayout)
 	return apperr.New(apperr.Conflict, apperr.Tf("This entrustment was already ended on %s", "该委托已于 %s 终止", day))
 }
 

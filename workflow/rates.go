@@ -20,10 +20,6 @@ import (
 	"mpt/workflow/apperr"
 )
 
-// yiwu is the time zone of the market (China Standard Time, no daylight saving): months of
-// rates and tax periods are Beijing-time months.
-var yiwu = time.FixedZone("CST", 8*60*60)
-
 // monthRule accepts 2026-11 and the forms spreadsheets produce: 2026/11, 2026-1, 2026.11.
 var monthRule = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})$`)
 
@@ -61,7 +57,7 @@ func DaysIn(month string) int {
 }
 
 // CurrentMonth is the service clock's month in Yiwu, YYYY-MM.
-func (s *Service) CurrentMonth() string { return s.now().In(yiwu).Format("2006-01") }
+func (s *Service) CurrentMonth() string { return s.now().In(MarketZone).Format("2006-01") }
 
 func monthProblem() apperr.Text {
 	return apperr.T("Enter a month as YYYY-MM, e.g. 2026-11 (if a spreadsheet turned it into a date, format the column as text)",

@@ -39,6 +39,10 @@ func (s *Service) Ref() *refdata.Set { return s.ref }
 // Now is the service clock.
 func (s *Service) Now() time.Time { return s.now() }
 
+// MarketZone is China Standard Time (UTC+8, no daylight saving): the time of the Yiwu market and
+// of every authority in the trade. Dates, months, numbering days and due days are read in it.
+var MarketZone = time.FixedZone("CST", 8*60*60)
+
 type ctxKey int
 
 const requestIDKey ctxKey = 1

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"mpt/workflow"
 	"strings"
 	"time"
 )
@@ -90,14 +91,11 @@ func (g *generator) mobile() string {
 	return pick(g, prefixes) + g.digits(8)
 }
 
-// yiwuTime is China Standard Time (UTC+8, no daylight saving), in which Yiwu's dates fall.
-var yiwuTime = time.FixedZone("CST", 8*60*60)
-
 // at returns the moment daysAgo days before today (Yiwu time) at a minute of that day, in UTC,
 // never after now.
 func (g *generator) at(daysAgo, minute int) time.Time {
-	local := g.now.In(yiwuTime)
-	day := time.Date(local.Year(), local.Month(), local.Day()-daysAgo, 0, 0, 0, 0, yiwuTime)
+	local := g.now.In(workflow.MarketZone)
+	day := time.Date(local.Year(), local.Month(), local.Day()-daysAgo, 0, 0, 0, 0, workflow.MarketZone)
 	return g.clamp(day.Add(time.Duration(minute) * time.Minute))
 }
 
@@ -121,4 +119,4 @@ func (g *generator) officeMinute() int { return g.between(8*60+30, 18*60) }
 func ptr[T any](v T) *T { return &v }
 
 // dateOf returns the Yiwu date of t as YYYY-MM-DD.
-func dateOf(t time.Time) string { return t.In(yiwuTime).Format("2006-01-02") }
+func dateOf(t time.Time) string { return t.In(workflow.MarketZone).Format("2006-01-02") }

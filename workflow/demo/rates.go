@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"mpt/models"
+	"mpt/workflow"
 )
 
 // rateCurve is how a currency's customs monthly rate (CNY per unit) moves over the demo's
@@ -46,8 +47,8 @@ const rateNoise = 1_500
 // set by the admin on the first of each month.
 func (g *generator) newRates() {
 	admin := g.officerID("admin")
-	local := g.now.In(yiwuTime)
-	first := time.Date(local.Year(), local.Month(), 1, 9, 0, 0, 0, yiwuTime)
+	local := g.now.In(workflow.MarketZone)
+	first := time.Date(local.Year(), local.Month(), 1, 9, 0, 0, 0, workflow.MarketZone)
 	for m := range rateMonths {
 		month := first.AddDate(0, m-(rateMonths-1), 0)
 		var usd models.Rate

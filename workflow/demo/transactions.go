@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"mpt/models"
+	"mpt/workflow"
 )
 
 // linePlan is a transaction line waiting for its transaction's ID.
@@ -233,7 +234,7 @@ func numberTransactions(txns []models.Transaction, lines []linePlan) ([]models.T
 	for k, i := range order {
 		newIndex[i] = k
 		t := txns[i]
-		day := t.CreatedAt.In(yiwuTime).Format("20060102")
+		day := t.CreatedAt.In(workflow.MarketZone).Format("20060102")
 		perDay[day]++
 		if perDay[day] > 99999 {
 			return nil, nil, fmt.Errorf("demo: more than 99999 transactions on %s", day)

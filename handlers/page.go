@@ -70,7 +70,10 @@ func (p Page) Nav() []NavItem {
 		add(workflow.ActMerchantList, "/merchants", "nav.merchants")
 	}
 	add(workflow.ActGoodsList, "/goods", "nav.goods")
+	add(workflow.ActGoodsRecognise, "/goods/review", "nav.goods_review")
 	add(workflow.ActTransactionList, "/transactions", "nav.transactions")
+	add(workflow.ActConsolidationList, "/consolidations", "nav.consolidations")
+	add(workflow.ActDeclarationList, "/declarations", "nav.declarations")
 	add(workflow.ActAgentList, "/agents", "nav.agents")
 	add(workflow.ActBuyerList, "/buyers", "nav.buyers")
 	add(workflow.ActEntrustmentList, "/entrustments", "nav.entrustments")

@@ -134,9 +134,11 @@ func (s *Server) routes() {
 
 	s.handle(get, "/api/v1/me", workflow.Authenticated, s.apiMe)
 
-	s.merchantRoutes()    // merchants.go: registration, approval, status; agents
-	s.partyRoutes()       // parties.go: buyers, entrustments
-	s.adminRoutes()       // admin.go: users, settings, rates, lists
-	s.goodsRoutes()       // goods.go: goods registration, HS search, recognition
-	s.transactionRoutes() // transactions.go: transactions, lines, documents, import, labels
+	s.merchantRoutes()      // merchants.go: registration, approval, status; agents
+	s.partyRoutes()         // parties.go: buyers, entrustments
+	s.adminRoutes()         // admin.go: users, settings, rates, lists
+	s.goodsRoutes()         // goods.go: goods registration, HS search, recognition
+	s.transactionRoutes()   // transactions.go: transactions, lines, documents, import, labels
+	s.consolidationRoutes() // consolidations.go: consolidations, containers, packing lists
+	s.declarationRoutes()   // declarations.go: generation, findings, review, submission
 }

@@ -56,6 +56,15 @@ const (
 	ActTransactionView   Action = "transaction.view"
 	ActTransactionManage Action = "transaction.manage" // create, edit, submit, void, attach, import
 
+	ActConsolidationList   Action = "consolidation.list"
+	ActConsolidationView   Action = "consolidation.view"
+	ActConsolidationManage Action = "consolidation.manage" // open, allocate lines, containers, packing, close
+	ActConsolidationFile   Action = "consolidation.file"   // a merchant files its lines by booking code
+
+	ActDeclarationList   Action = "declaration.list"
+	ActDeclarationView   Action = "declaration.view"
+	ActDeclarationManage Action = "declaration.manage" // generate, acknowledge, submit, amend, cancel
+
 	ActUserManage     Action = "user.manage"
 	ActSettingsView   Action = "settings.view"
 	ActSettingsManage Action = "settings.manage"
@@ -90,6 +99,15 @@ var permissions = map[Action][]string{
 	ActTransactionList:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
 	ActTransactionView:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
 	ActTransactionManage: {models.RoleMerchant, models.RoleAgent},
+
+	ActConsolidationList:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActConsolidationView:   {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActConsolidationManage: {models.RoleAgent},
+	ActConsolidationFile:   {models.RoleMerchant},
+
+	ActDeclarationList:   {models.RoleMerchant, models.RoleAgent, models.RoleCustoms, models.RoleAuditor, models.RoleAdmin},
+	ActDeclarationView:   {models.RoleMerchant, models.RoleAgent, models.RoleCustoms, models.RoleAuditor, models.RoleAdmin},
+	ActDeclarationManage: {models.RoleAgent},
 
 	ActUserManage:     {models.RoleAdmin},
 	ActSettingsView:   {models.RoleAdmin, models.RoleAuditor},

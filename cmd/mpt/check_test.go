@@ -11,7 +11,7 @@ import (
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, &out, &errOut, func(string) string { return "" })
+	err := run(context.Background(), args, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
 	code = exitCode(err, &errOut)
 	return out.String(), errOut.String(), code
 }

@@ -43,13 +43,14 @@ Usage:
   mpt migrate [flags]        apply pending database migrations
   mpt demo [flags]           load demo data into an empty database
   mpt check KIND VALUE       check an identifier: uscc, container or hs
+  mpt declare [--in FILE]    preview the declarations of JSON lines, without a database
   mpt version                print the version
 
 Run 'mpt COMMAND -h' for a command's flags. Every flag also reads an MPT_* environment variable.
 `
 
 // run is the whole program: it parses the command line and runs one command.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return loadDemo(ctx, args, stdout, stderr, getenv)
 	case "check":
 		return check(args, stdout, stderr)
+	case "declare":
+		return declare(args, stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "mpt", version())
 		return nil

@@ -28,7 +28,7 @@ func startServe(t *testing.T, args ...string) (url string, out *strings.Builder,
 	readDone := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), pw, io.Discard, func(string) string { return "" })
+		err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...), strings.NewReader(""), pw, io.Discard, func(string) string { return "" })
 		pw.Close()
 		done <- err
 	}()

@@ -75,7 +75,7 @@ func chromiumPath(t *testing.T) string {
 }
 
 // stepTimeout bounds each step, so a missing element fails fast with the step's name.
-const stepTimeout = 20 * time.Second
+const stepTimeout = 45 * time.Second
 
 // browser is one headless Chromium tab with its own profile. It records console errors, CSP
 // violations, failed requests and server errors, which fail the test when it ends.

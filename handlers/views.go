@@ -64,6 +64,21 @@ func (v *Views) Render(c echo.Context, status int, name string, data any) error 
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// Fragment renders one named template of a page without the layout: the pieces htmx swaps into
+// a page (a table row, a search result list, a totals box). Like Render, it renders into a buffer.
+func (v *Views) Fragment(c echo.Context, status int, page, define string, data any) error {
+	t, ok := v.pages[page]
+	if !ok {
+		return fmt.Errorf("no page template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, define, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, define, err)
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
 // render is the handlers' shorthand for a 200 page.
 func (s *Server) render(c echo.Context, name string, data any) error {
 	return s.views.Render(c, http.StatusOK, name, data)

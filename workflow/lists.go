@@ -32,24 +32,9 @@ func (s *Service) TaxDueDays(ctx context.Context, actor Actor) ([]TaxDueDayRow, 
 	if err := s.db.WithContext(ctx).Order("month DESC").Find(&rows).Error; err != nil {
 		return nil, apperr.Wrap(err, "list tax due days")
 	}
-	var ids []int64
-	for _, r := range rows {
-		if r.UpdatedByUserID != nil {
-			ids = append(ids, *r.UpdatedByUserID)
-		}
-	}
-	names, err := s.usernames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TaxDueDayRow, len(rows))
-	for i, r := range rows {
-		out[i] = TaxDueDayRow{TaxDueDay: r}
-		if r.UpdatedByUserID != nil {
-			out[i].UpdatedBy = names[*r.UpdatedByUserID]
-		}
-	}
-	return out, nil
+	return namedBy(ctx, s, rows, func(r models.TaxDueDay) *int64 { return r.UpdatedByUserID }, func(r models.TaxDueDay, by string) TaxDueDayRow {
+		return TaxDueDayRow{TaxDueDay: r, UpdatedBy: by}
+	})
 }
 
 // TaxDueDayFor returns the day of a filing month (YYYY-MM) by which VAT exemption filings are
@@ -162,27 +147,13 @@ func (s *Service) HSPrefixes(ctx context.Context, actor Actor, list string) ([]H
 	if err := s.db.WithContext(ctx).Where("list = ?", list).Order("prefix").Find(&rows).Error; err != nil {
 		return nil, apperr.Wrap(err, "list HS prefixes")
 	}
-	var ids []int64
-	for _, r := range rows {
-		if r.CreatedByUserID != nil {
-			ids = append(ids, *r.CreatedByUserID)
-		}
-	}
-	names, err := s.usernames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]HSPrefixRow, len(rows))
-	for i, r := range rows {
-		out[i] = HSPrefixRow{HSPrefix: r}
+	return namedBy(ctx, s, rows, func(r models.HSPrefix) *int64 { return r.CreatedByUserID }, func(r models.HSPrefix, by string) HSPrefixRow {
+		row := HSPrefixRow{HSPrefix: r, CreatedBy: by}
 		if e, ok := hsEntryOf(s.ref, r.Prefix); ok {
-			out[i].Description = e.Description
+			row.Description = e.Description
 		}
-		if r.CreatedByUserID != nil {
-			out[i].CreatedBy = names[*r.CreatedByUserID]
-		}
-	}
-	return out, nil
+		return row
+	})
 }
 
 var errHSList = apperr.T("Choose the ineligible or the not-simplifiable list", "请选择“不适用市场采购”或“不可简化申报”清单")
@@ -350,24 +321,9 @@ func (s *Service) BrandWatches(ctx context.Context, actor Actor) ([]BrandRow, er
 	if err := s.db.WithContext(ctx).Order("brand_key").Find(&rows).Error; err != nil {
 		return nil, apperr.Wrap(err, "list brands")
 	}
-	var ids []int64
-	for _, r := range rows {
-		if r.CreatedByUserID != nil {
-			ids = append(ids, *r.CreatedByUserID)
-		}
-	}
-	names, err := s.usernames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]BrandRow, len(rows))
-	for i, r := range rows {
-		out[i] = BrandRow{BrandWatch: r}
-		if r.CreatedByUserID != nil {
-			out[i].CreatedBy = names[*r.CreatedByUserID]
-		}
-	}
-	return out, nil
+	return namedBy(ctx, s, rows, func(r models.BrandWatch) *int64 { return r.CreatedByUserID }, func(r models.BrandWatch, by string) BrandRow {
+		return BrandRow{BrandWatch: r, CreatedBy: by}
+	})
 }
 
 // BrandInput is a protected trademark an admin adds to the watch list.

@@ -103,24 +103,9 @@ func (s *Service) MonthRates(ctx context.Context, actor Actor, month string) ([]
 	if err := s.db.WithContext(ctx).Where("month = ?", m).Order("currency").Find(&rows).Error; err != nil {
 		return nil, apperr.Wrap(err, "list rates")
 	}
-	var ids []int64
-	for _, r := range rows {
-		if r.UpdatedByUserID != nil {
-			ids = append(ids, *r.UpdatedByUserID)
-		}
-	}
-	names, err := s.usernames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]RateRow, len(rows))
-	for i, r := range rows {
-		out[i] = RateRow{ExchangeRate: r}
-		if r.UpdatedByUserID != nil {
-			out[i].UpdatedBy = names[*r.UpdatedByUserID]
-		}
-	}
-	return out, nil
+	return namedBy(ctx, s, rows, func(r models.ExchangeRate) *int64 { return r.UpdatedByUserID }, func(r models.ExchangeRate, by string) RateRow {
+		return RateRow{ExchangeRate: r, UpdatedBy: by}
+	})
 }
 
 // RateInput is one rate as an admin types it.

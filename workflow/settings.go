@@ -306,6 +306,30 @@ func auditText(raw string) string {
 }
 
 // usernames maps user ids to usernames.
+// namedBy turns rows into view rows carrying the username of the user each row names (its
+// author or last editor), with one query for all the names.
+func namedBy[R, O any](ctx context.Context, s *Service, rows []R, by func(R) *int64, wrap func(R, string) O) ([]O, error) {
+	var ids []int64
+	for _, r := range rows {
+		if id := by(r); id != nil {
+			ids = append(ids, *id)
+		}
+	}
+	names, err := s.usernames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]O, len(rows))
+	for i, r := range rows {
+		name := ""
+		if id := by(r); id != nil {
+			name = names[*id]
+		}
+		out[i] = wrap(r, name)
+	}
+	return out, nil
+}
+
 func (s *Service) usernames(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	if len(ids) == 0 {

@@ -135,7 +135,7 @@ func TestSimplifyRules(t *testing.T) {
 	}
 }
 
-func notSimplifiable(l workflow.DeclLine) workflow.DeclLine { l.NotSimplifiable = true; return l }
+func notSimplifiable(l workflow.DeclLine) workflow.DeclLine    { l.NotSimplifiable = true; return l }
 func withSpec(l workflow.DeclLine, s string) workflow.DeclLine { l.Spec = s; return l }
 
 // TestSimplifyMixedUnits: a merged item sums quantities only in the representative's unit and

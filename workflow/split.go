@@ -88,7 +88,8 @@ type bin struct {
 	lines     []DeclLine
 	usd       models.Money
 	varieties map[variety]*varietyStat
-	apart     int // not-simplifiable lines, one item each
+	chapters  map[string]int // varieties per HS chapter
+	apart     int            // not-simplifiable lines, one item each
 }
 
 type varietyStat struct {
@@ -107,11 +108,13 @@ func (b *bin) add(l DeclLine) {
 	}
 	if b.varieties == nil {
 		b.varieties = map[variety]*varietyStat{}
+		b.chapters = map[string]int{}
 	}
 	v := b.varieties[l.variety()]
 	if v == nil {
 		v = &varietyStat{minID: l.LineID, hs: l.HSCode, chapter: l.Chapter()}
 		b.varieties[l.variety()] = v
+		b.chapters[v.chapter]++
 	}
 	v.usd += l.ValueUSD
 	v.minID = min(v.minID, l.LineID)
@@ -124,6 +127,18 @@ func (b *bin) fits(l DeclLine, capUSD models.Money, itemLimit int) bool {
 	}
 	if l.NotSimplifiable {
 		return b.items(nil, l)+1 <= itemLimit
+	}
+	// Cheap bound first: the simplified items never exceed min(varieties, 5 + chapters) plus
+	// the set-aside lines, so when that bound is within the limit the exact count is not needed.
+	vs, chs := len(b.varieties), len(b.chapters)
+	if b.varieties[l.variety()] == nil {
+		vs++
+		if b.chapters[l.Chapter()] == 0 {
+			chs++
+		}
+	}
+	if min(vs, 5+chs)+b.apart <= itemLimit {
+		return true
 	}
 	return b.items(&l, l) <= itemLimit
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -57,7 +58,7 @@ func (p Page) Nav() []NavItem {
 	var items []NavItem
 	add := func(act workflow.Action, path, label string) {
 		if p.Actor.Can(act) {
-			items = append(items, NavItem{URL: path, Label: p.T(label), Current: p.Path == path || (len(p.Path) > len(path) && p.Path[:len(path)+1] == path+"/")})
+			items = append(items, NavItem{URL: path, Label: p.T(label)})
 		}
 	}
 	if p.Actor.Anonymous() {
@@ -71,14 +72,29 @@ func (p Page) Nav() []NavItem {
 	}
 	add(workflow.ActGoodsList, "/goods", "nav.goods")
 	add(workflow.ActGoodsRecognise, "/goods/review", "nav.goods_review")
+	if p.Actor.Role == models.RoleMerchant {
+		add(workflow.ActTransactionList, "/my", "nav.my_trade")
+	}
 	add(workflow.ActTransactionList, "/transactions", "nav.transactions")
 	add(workflow.ActConsolidationList, "/consolidations", "nav.consolidations")
+	add(workflow.ActConsolidationFile, "/consolidations/file", "nav.consolidations_file")
 	add(workflow.ActDeclarationList, "/declarations", "nav.declarations")
 	add(workflow.ActAgentList, "/agents", "nav.agents")
 	add(workflow.ActBuyerList, "/buyers", "nav.buyers")
 	add(workflow.ActEntrustmentList, "/entrustments", "nav.entrustments")
 	add(workflow.ActUserManage, "/admin/users", "nav.users")
 	add(workflow.ActSettingsView, "/admin/settings", "nav.settings")
+	// The current page is the item whose path is the longest prefix of this page's path.
+	cur, best := -1, 0
+	path, _, _ := strings.Cut(p.Path, "?")
+	for i, it := range items {
+		if (path == it.URL || strings.HasPrefix(path, it.URL+"/")) && len(it.URL) > best {
+			cur, best = i, len(it.URL)
+		}
+	}
+	if cur >= 0 {
+		items[cur].Current = true
+	}
 	return items
 }
 

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/go-playground/validator/v10"
@@ -62,7 +63,10 @@ func New(deps Deps) (*Server, error) {
 		s.requestLogger(),
 		middleware.Recover(),
 		securityHeaders,
-		middleware.BodyLimit("16M"),
+		// Forms and API calls are small; uploads of documents and import files get more room
+		// (each file is still checked against its own limit by the workflow).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "16M", Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64M", Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		languageMiddleware,
 		s.authenticate,
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
@@ -79,6 +83,13 @@ func New(deps Deps) (*Server, error) {
 	s.echo = e
 	s.routes()
 	return s, nil
+}
+
+// isUpload reports whether a request uploads files (transaction documents, line imports).
+func isUpload(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return c.Request().Method == http.MethodPost && strings.HasPrefix(p, "/transactions/") &&
+		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/import"))
 }
 
 // Handler is the HTTP handler to serve.

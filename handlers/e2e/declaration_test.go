@@ -12,10 +12,10 @@ import (
 	"mpt/workflow/testkit"
 )
 
-// closedConsolidation writes a packed, closed consolidation of agent-x straight into the
-// database: seven kinds of goods from merchant-a and one from merchant-b, all sold to buyer A,
-// so the simplified declaration has five top items and merged chapters.
-func closedConsolidation(t *testing.T, s *site) models.Consolidation {
+// openConsolidation writes an open consolidation of agent-x and registered, not yet filed lines
+// straight into the database: seven kinds of goods from merchant-a and one from merchant-b, all
+// sold to buyer A, so the simplified declaration has five top items and merged chapters.
+func openConsolidation(t *testing.T, s *site) models.Consolidation {
 	t.Helper()
 	w, now := s.World, time.Now()
 	must := func(v any) {
@@ -27,12 +27,11 @@ func closedConsolidation(t *testing.T, s *site) models.Consolidation {
 	must(&models.Entrustment{MerchantID: w.MerchantB.ID, AgentID: w.AgentX.ID, AgreementNo: "WT-B-X2", StartsOn: "2000-01-01", Version: 1, CreatedAt: now, UpdatedAt: now})
 	month := now.In(workflow.MarketZone).Format("2006-01")
 	must(&models.ExchangeRate{Month: month, Currency: "USD", CNYPerUnit: 7_120_000, CreatedAt: now, UpdatedAt: now})
-	c := models.Consolidation{BookingCode: "E2EDECL1", AgentID: w.AgentX.ID, DestinationCountry: "AE", DestinationPort: "Jebel Ali",
-		TransportMode: "2", TradeTerms: "FOB", ExitPort: "Ningbo", StuffingPlace: "Yiwu", Status: models.ConsolidationClosed,
+	check, _ := workflow.BookingCheckChar("E2EDEC9")
+	c := models.Consolidation{BookingCode: "E2EDEC9" + string(check), AgentID: w.AgentX.ID, DestinationCountry: "AE", DestinationPort: "Jebel Ali",
+		TransportMode: "2", TradeTerms: "FOB", ExitPort: "Ningbo", StuffingPlace: "Yiwu", Status: models.ConsolidationOpen,
 		Version: 1, CreatedAt: now, UpdatedAt: now}
 	must(&c)
-	ct := models.Container{ConsolidationID: c.ID, Number: "CSQU3054383", SizeType: "40HQ", SealNo: "YW1", TareGrams: 3_900_000, CreatedAt: now, UpdatedAt: now}
-	must(&ct)
 	goods := []struct {
 		merchant models.Merchant
 		hs, zh   string
@@ -55,24 +54,57 @@ func closedConsolidation(t *testing.T, s *site) models.Consolidation {
 			Quantity: 1_000_000, Unit: "007", UnitPrice: models.Price(gd.dollars * 10), Amount: models.Money(gd.dollars * 100),
 			Cartons: 10, NetGrams: 80_000, GrossGrams: 90_000, CreatedAt: now, UpdatedAt: now}
 		must(&l)
-		must(&models.ConsolidationLine{ConsolidationID: c.ID, TransactionLineID: l.ID, CreatedAt: now})
-		must(&models.PackingLine{ContainerID: ct.ID, TransactionLineID: l.ID, Cartons: 10, NetGrams: 80_000, GrossGrams: 90_000, CreatedAt: now})
 	}
 	return c
 }
 
-// TestDeclareSubmitAmend is issue 5's declaration journey in a real browser: the agent
-// generates the declarations of a closed consolidation, reads a merged item's correspondence,
-// submits with a signed statement, amends the destination port with a reason, and the timeline
-// shows each step.
+// TestDeclareSubmitAmend is issue 5's whole journey in a real browser: two merchants file their
+// lines into one booking by its code, the agent packs them into a container and closes the
+// consolidation, generates the declarations, reads a merged item's correspondence, submits with
+// a signed statement, amends the destination port with a reason, and the timeline shows it.
 func TestDeclareSubmitAmend(t *testing.T) {
 	site := startSite(t)
-	c := closedConsolidation(t, site)
+	c := openConsolidation(t, site)
 	b := newBrowser(t, 1280, 900)
 	b.do("language", chromedp.Navigate(site.URL+"/lang/zh-CN?next=/login"), chromedp.WaitVisible(chromedp.CSS("#f-username")))
-	b.login(site, testkit.UserAgentX, testkit.Password)
 
+	for _, m := range []struct {
+		user  string
+		lines int
+	}{{testkit.UserMerchantA, 7}, {testkit.UserMerchantB, 1}} {
+		b.login(site, m.user, testkit.Password)
+		b.do(m.user+": find the booking",
+			chromedp.Navigate(site.URL+"/consolidations/file"),
+			chromedp.WaitVisible(chromedp.CSS("#f-booking_code")),
+			chromedp.SendKeys(chromedp.CSS("#f-booking_code"), c.BookingCode),
+			chromedp.Click(chromedp.CSS("form.booking-form button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("form.file-form")),
+		)
+		b.poll(m.user+": tick the lines", `(() => { const bs = document.querySelectorAll('form.file-form input[name=line_ids]'); bs.forEach(c => { c.checked = true; }); return bs.length === `+fmt.Sprint(m.lines)+`; })()`)
+		b.do(m.user+": file", chromedp.Click(chromedp.CSS("form.file-form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+		b.checkClean(m.user + ": filing")
+		b.logout()
+	}
+
+	b.login(site, testkit.UserAgentX, testkit.Password)
 	consURL := fmt.Sprintf("%s/consolidations/%d", site.URL, c.ID)
+	b.do("add a container",
+		chromedp.Navigate(consURL),
+		chromedp.WaitVisible(chromedp.CSS("form.container-form")),
+		fill(map[string]string{"#f-number": "CSQU3054383", "#f-seal_no": "YW123456", "#f-tare_kg": "3900"}),
+		chromedp.SetValue(chromedp.CSS("#f-size_type"), "40HQ"),
+		chromedp.Click(chromedp.CSS("form.container-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("button.pack-all")),
+		chromedp.Click(chromedp.CSS("button.pack-all")),
+	)
+	b.poll("everything packed", `document.querySelectorAll('.consolidated-lines tr.packed').length === 8`)
+	b.do("close",
+		chromedp.Navigate(consURL),
+		chromedp.WaitVisible(chromedp.CSS("p.checks-ok")),
+		chromedp.Click(chromedp.CSS("form.close-form button")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	b.checkClean("pack and close")
 	b.do("generate",
 		chromedp.Navigate(consURL),
 		chromedp.WaitVisible(chromedp.CSS("a.declare-link")),

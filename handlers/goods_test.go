@@ -120,8 +120,7 @@ func goodsLang(t *testing.T, c *client, lang string) {
 }
 
 // goodsMatrixUsers are every seeded user and nobody ("").
-var goodsMatrixUsers = []string{"", testkit.UserMerchantA, testkit.UserMerchantB, testkit.UserPending, testkit.UserAgentX, testkit.UserAgentY,
-	testkit.UserCustoms, testkit.UserTax, testkit.UserFX, testkit.UserSupervisor, testkit.UserAuditor, testkit.UserAdmin}
+var goodsMatrixUsers = testkit.Everyone
 
 type goodsOutcome struct {
 	status int

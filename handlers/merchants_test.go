@@ -541,8 +541,7 @@ func TestMerchantAPI(t *testing.T) {
 }
 
 // The users of the access matrix, in the order of each row's statuses.
-var matrixUsers = []string{"", testkit.UserMerchantA, testkit.UserMerchantB, testkit.UserPending, testkit.UserAgentX, testkit.UserAgentY,
-	testkit.UserCustoms, testkit.UserTax, testkit.UserFX, testkit.UserSupervisor, testkit.UserAuditor, testkit.UserAdmin}
+var matrixUsers = testkit.Everyone
 
 // TestRegistryAccessMatrix: every user (and nobody) against every merchant and agent route,
 // pages and API, reads and writes, on the user's own records and on other parties'. 404 means

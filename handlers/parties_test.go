@@ -99,8 +99,7 @@ func partyJSON(t *testing.T, rec *httptest.ResponseRecorder, v any) {
 }
 
 // partyMatrixUsers are every seeded user and nobody ("").
-var partyMatrixUsers = []string{"", testkit.UserMerchantA, testkit.UserMerchantB, testkit.UserPending, testkit.UserAgentX, testkit.UserAgentY,
-	testkit.UserCustoms, testkit.UserTax, testkit.UserFX, testkit.UserSupervisor, testkit.UserAuditor, testkit.UserAdmin}
+var partyMatrixUsers = testkit.Everyone
 
 // partyOutcome gives a status to some users.
 type partyOutcome struct {

@@ -2,15 +2,11 @@ package workflow_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -18,7 +14,7 @@ import (
 	"mpt/models/dbtest"
 	"mpt/workflow"
 	"mpt/workflow/apperr"
-	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -33,12 +29,7 @@ type buyersWorld struct {
 // registered them (as RegisterBuyer would have), and builds the service on the seed's clock.
 func newBuyersWorld(t *testing.T, db *gorm.DB) *buyersWorld {
 	t.Helper()
-	ref, err := refdata.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := workflow.NewService(db, ref, func() time.Time { return testkit.Now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.Policy.BcryptCost = bcrypt.MinCost
+	svc := servicetest.Service(t, db, nil)
 	w := &buyersWorld{svc: svc, db: db, World: testkit.Seed(t, db)}
 	linkSeededBuyers(t, db, w.World)
 	return w
@@ -61,21 +52,7 @@ func linkSeededBuyers(t *testing.T, db *gorm.DB, w *testkit.World) {
 // as is the seeded user with a username, as the service sees them ("" is nobody).
 func (w *buyersWorld) as(t *testing.T, username string) workflow.Actor {
 	t.Helper()
-	if username == "" {
-		return workflow.Actor{}
-	}
-	u, ok := w.Users[username]
-	if !ok {
-		t.Fatalf("no seeded user %q", username)
-	}
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(t, w.World, username)
 }
 
 func (w *buyersWorld) rows(t *testing.T, model any, where string, args ...any) int64 {

@@ -18,6 +18,7 @@ import (
 	"mpt/workflow"
 	"mpt/workflow/apperr"
 	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -30,9 +31,6 @@ type consWorld struct {
 	EarringsA, BearB models.Goods
 	seq              int
 }
-
-// consDay is the Yiwu date of testkit.Now.
-const consDay = "2026-11-29"
 
 func newConsWorld(t testing.TB, db *gorm.DB) *consWorld {
 	t.Helper()
@@ -58,21 +56,7 @@ func newConsWorld(t testing.TB, db *gorm.DB) *consWorld {
 // actor is a seeded user as a request of testkit.Now would carry it.
 func (w *consWorld) actor(t testing.TB, username string) workflow.Actor {
 	t.Helper()
-	if username == "" {
-		return workflow.Actor{}
-	}
-	u, ok := w.Users[username]
-	if !ok {
-		t.Fatalf("no seeded user %q", username)
-	}
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Day: consDay}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(t, w.World, username)
 }
 
 // header is a shipment header that passes every check.

@@ -3,26 +3,24 @@ package workflow_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"mpt/models"
 	"mpt/models/dbtest"
 	"mpt/workflow"
 	"mpt/workflow/apperr"
-	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
 // declWorld is the seeded world with the November 2026 customs rates (USD 7.1000, EUR 7.7000
 // CNY per unit) and helpers that write goods, transactions, lines and consolidations directly.
 type declWorld struct {
+	t   testing.TB
 	svc *workflow.Service
 	db  *gorm.DB
 	*testkit.World
@@ -33,13 +31,8 @@ type declWorld struct {
 
 func newDeclWorld(t testing.TB, db *gorm.DB) *declWorld {
 	t.Helper()
-	ref, err := refdata.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &declWorld{db: db, World: testkit.Seed(t, db), now: testkit.Now}
-	w.svc = workflow.NewService(db, ref, func() time.Time { return w.now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	w.svc.Policy.BcryptCost = bcrypt.MinCost
+	w := &declWorld{t: t, db: db, World: testkit.Seed(t, db), now: testkit.Now}
+	w.svc = servicetest.Service(t, db, func() time.Time { return w.now })
 	for cur, r := range map[string]models.Rate{"USD": 7_100_000, "EUR": 7_700_000} {
 		w.create(t, &models.ExchangeRate{Month: "2026-11", Currency: cur, CNYPerUnit: r, CreatedAt: testkit.Now, UpdatedAt: testkit.Now})
 	}
@@ -55,15 +48,7 @@ func (w *declWorld) create(t testing.TB, v any) {
 
 // actor is a seeded user as the service sees them.
 func (w *declWorld) actor(username string) workflow.Actor {
-	u := w.Users[username]
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(w.t, w.World, username)
 }
 
 // goods writes recognised-or-not goods of a merchant.

@@ -2,14 +2,10 @@ package workflow_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"mpt/models"
@@ -17,6 +13,7 @@ import (
 	"mpt/workflow"
 	"mpt/workflow/apperr"
 	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -30,33 +27,14 @@ type goodsWorld struct {
 
 func newGoodsWorld(t testing.TB, db *gorm.DB) *goodsWorld {
 	t.Helper()
-	ref, err := refdata.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := workflow.NewService(db, ref, func() time.Time { return testkit.Now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.Policy.BcryptCost = bcrypt.MinCost
-	return &goodsWorld{svc: svc, db: db, ref: ref, World: testkit.Seed(t, db)}
+	svc := servicetest.Service(t, db, nil)
+	return &goodsWorld{svc: svc, db: db, ref: svc.Ref(), World: testkit.Seed(t, db)}
 }
 
 // actor is the seeded user with a username as the service sees them ("" is nobody).
 func (w *goodsWorld) actor(t testing.TB, username string) workflow.Actor {
 	t.Helper()
-	if username == "" {
-		return workflow.Actor{}
-	}
-	u, ok := w.Users[username]
-	if !ok {
-		t.Fatalf("no seeded user %q", username)
-	}
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(t, w.World, username)
 }
 
 // count counts rows of a model matching a condition.

@@ -2,12 +2,9 @@ package workflow_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -16,7 +13,7 @@ import (
 	"mpt/models/dbtest"
 	"mpt/workflow"
 	"mpt/workflow/apperr"
-	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -33,33 +30,14 @@ type partyWorld struct {
 // password hash.
 func newPartyWorld(t *testing.T, db *gorm.DB) *partyWorld {
 	t.Helper()
-	ref, err := refdata.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := workflow.NewService(db, ref, func() time.Time { return testkit.Now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.Policy.BcryptCost = bcrypt.MinCost
+	svc := servicetest.Service(t, db, nil)
 	return &partyWorld{svc: svc, db: db, World: testkit.Seed(t, db)}
 }
 
 // actor is the seeded user with a username, as the service sees them.
 func (w *partyWorld) actor(t *testing.T, username string) workflow.Actor {
 	t.Helper()
-	if username == "" {
-		return workflow.Actor{}
-	}
-	u, ok := w.Users[username]
-	if !ok {
-		t.Fatalf("no seeded user %q", username)
-	}
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(t, w.World, username)
 }
 
 // fresh creates a merchant of its own in a status, so table rows do not share state.

@@ -2,20 +2,17 @@ package workflow_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"mpt/models"
 	"mpt/models/dbtest"
 	"mpt/workflow"
 	"mpt/workflow/apperr"
-	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -29,16 +26,11 @@ type txnWorld struct {
 }
 
 // txnDay is the Yiwu date of testkit.Now.
-const txnDay = "2026-11-29"
+const txnDay = testkit.Day
 
 func newTxnWorld(t testing.TB, db *gorm.DB) *txnWorld {
 	t.Helper()
-	ref, err := refdata.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := workflow.NewService(db, ref, func() time.Time { return testkit.Now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	svc.Policy.BcryptCost = bcrypt.MinCost
+	svc := servicetest.Service(t, db, nil)
 	svc.DataDir = t.TempDir()
 	w := &txnWorld{svc: svc, db: db, World: testkit.Seed(t, db)}
 	w.EarringsA = w.goods(t, w.MerchantA.ID, "EAR-001", "合金耳环", "Alloy earrings", "7117190000", "025", models.GoodsRecognised)
@@ -62,21 +54,7 @@ func (w *txnWorld) goods(t testing.TB, merchantID int64, sku, zh, en, hs, unit, 
 // actor is a seeded user as a request of testkit.Now would carry it.
 func (w *txnWorld) actor(t testing.TB, username string) workflow.Actor {
 	t.Helper()
-	if username == "" {
-		return workflow.Actor{}
-	}
-	u, ok := w.Users[username]
-	if !ok {
-		t.Fatalf("no seeded user %q", username)
-	}
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Day: txnDay}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(t, w.World, username)
 }
 
 // draft creates a draft of merchant-a (or merchant-b) for its own buyer.

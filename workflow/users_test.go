@@ -18,6 +18,7 @@ import (
 	"mpt/workflow"
 	"mpt/workflow/apperr"
 	"mpt/workflow/refdata"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -48,18 +49,7 @@ func newAdminWorld(t *testing.T, db *gorm.DB) *adminWorld {
 // as is the actor of a seeded user.
 func (w *adminWorld) as(t *testing.T, username string) workflow.Actor {
 	t.Helper()
-	u, ok := w.Users[username]
-	if !ok {
-		t.Fatalf("no seeded user %q", username)
-	}
-	a := workflow.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role}
-	if u.MerchantID != nil {
-		a.MerchantID = *u.MerchantID
-	}
-	if u.AgentID != nil {
-		a.AgentID = *u.AgentID
-	}
-	return a
+	return servicetest.Actor(t, w.World, username)
 }
 
 // user reloads a user.

@@ -152,4 +152,10 @@ func (s *Server) routes() {
 	s.transactionRoutes()   // transactions.go: transactions, lines, documents, import, labels
 	s.consolidationRoutes() // consolidations.go: consolidations, containers, packing lists
 	s.declarationRoutes()   // declarations.go: generation, findings, review, submission
+	s.customsRoutes()       // customs.go: the customs desk, lanes, inspections, release, exit, rejection
+	s.riskRoutes()          // risk.go: risk rule sets, routing decisions and their replay
+	s.fxRoutes()            // fx.go: FX receipts, statements, allocations, balances
+	s.taxRoutes()           // tax.go: VAT exemption filings
+	s.supervisionRoutes()   // supervision.go: the market supervision desk, spot checks
+	s.notificationRoutes()  // notifications.go: in-app notifications, agents' webhooks
 }

@@ -27,6 +27,7 @@ type CustomsDecision struct {
 	RulesHitJSON   string
 	Seed           int64
 	Draw           int64  // the random draw, per million
+	FactsJSON      string // the facts the rules read, so a replay recomputes the same lane
 	OfficerUserID  *int64 `gorm:"index:ix_customs_decisions_officer"`
 	DecidedAt      time.Time
 }

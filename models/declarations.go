@@ -58,6 +58,10 @@ type Declaration struct {
 	ExitDate            string // YYYY-MM-DD, 结关
 	CancelledAt         *time.Time
 	AmendedAfterRelease bool
+	PostAuditAt         *time.Time // blue lane: post-clearance audit done
+	PostAuditByUserID   *int64     `gorm:"index:ix_declarations_post_audit_by"`
+	PostAuditResult     string     // "", conform, discrepancy
+	PostAuditFindings   string
 	CreatedByUserID     *int64 `gorm:"index:ix_declarations_created_by"`
 	Version             int64
 	CreatedAt           time.Time `gorm:"index:ix_declarations_created_at"`

@@ -8,6 +8,11 @@ const (
 	SettingItemLimit     = "declaration.item_limit" // at most this many items per declaration
 	SettingCustomsOffice = "customs.office_code"    // 4-digit office code for declaration numbers
 	SettingTaxDueDay     = "tax.due_day"            // default filing due day of the month
+	// SettingSpotCheckMinPermille is the least share of active merchants a spot-check campaign
+	// draws, per mille (DOMAIN §8: at least 5% a year).
+	SettingSpotCheckMinPermille = "supervision.spot_check_min_permille"
+	// SettingFXUnallocatedDays is how long money may stay unallocated before it is flagged.
+	SettingFXUnallocatedDays = "fx.unallocated_days"
 )
 
 // Setting is one admin-maintained configuration value.
@@ -125,5 +130,6 @@ func All() []any {
 		&Setting{}, &ExchangeRate{}, &TaxDueDay{}, &HSPrefix{}, &BrandWatch{}, &NumberSequence{},
 		&AuditEntry{},
 		&BuyerLink{}, &IdempotencyKey{},
+		&Notification{}, &Webhook{}, &WebhookDelivery{},
 	}
 }

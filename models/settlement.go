@@ -15,6 +15,7 @@ type FXReceipt struct {
 	BeneficiaryMerchantID *int64 `gorm:"index:ix_fx_receipts_merchant"`
 	BeneficiaryAgentID    *int64 `gorm:"index:ix_fx_receipts_agent"`
 	Flags                 string // comma-separated review flags
+	StatementRef          string // the uploaded bank statement it came from, if any
 	RecordedByUserID      *int64 `gorm:"index:ix_fx_receipts_recorded_by"`
 	Version               int64
 	CreatedAt             time.Time

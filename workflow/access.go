@@ -65,6 +65,31 @@ const (
 	ActDeclarationView   Action = "declaration.view"
 	ActDeclarationManage Action = "declaration.manage" // generate, acknowledge, submit, amend, cancel
 
+	// Customs (issue 6): the desk, risk rules and routing replay, red-lane inspection.
+	ActCustomsDesk     Action = "customs.desk"          // accept, route, request documents, release, exit, reject, post-clearance audit
+	ActCustomsInspect  Action = "customs.inspect"       // record the result of an inspection assigned to oneself
+	ActRiskRulesView   Action = "risk.view"             // rule-set versions, routing decisions and their replay
+	ActRiskRulesManage Action = "risk.manage"           // publish a new rule-set version
+	ActDeclarationDocs Action = "declaration.documents" // upload documents customs asked for (yellow lane)
+
+	// FX (issue 6): receipts and allocations, recorded by the bank's FX officer.
+	ActFXDesk     Action = "fx.desk"     // record receipts, upload statements, confirm allocations
+	ActFXView     Action = "fx.view"     // receipts and allocations (a merchant or agent sees its own)
+	ActFXBalances Action = "fx.balances" // exported against received, per merchant and per buyer
+
+	// Tax (issue 6): monthly VAT exemption filings.
+	ActTaxList   Action = "tax.list"   // filings (a merchant or agent sees its own)
+	ActTaxFile   Action = "tax.file"   // build and file a merchant's filing (the agent on its behalf)
+	ActTaxDecide Action = "tax.decide" // accept or reject a filing; overdue list
+
+	// Market supervision (issue 6): the desk and "double random" spot checks.
+	ActSupervisionDesk Action = "supervision.desk"
+	ActSpotCheckManage Action = "spotcheck.manage" // draw a campaign, record results, publish
+	ActSpotCheckView   Action = "spotcheck.view"
+
+	// Notifications and webhooks (issue 6).
+	ActWebhookManage Action = "webhook.manage" // an agent's webhook URLs and their deliveries
+
 	ActUserManage     Action = "user.manage"
 	ActSettingsView   Action = "settings.view"
 	ActSettingsManage Action = "settings.manage"
@@ -108,6 +133,26 @@ var permissions = map[Action][]string{
 	ActDeclarationList:   {models.RoleMerchant, models.RoleAgent, models.RoleCustoms, models.RoleAuditor, models.RoleAdmin},
 	ActDeclarationView:   {models.RoleMerchant, models.RoleAgent, models.RoleCustoms, models.RoleAuditor, models.RoleAdmin},
 	ActDeclarationManage: {models.RoleAgent},
+
+	ActCustomsDesk:     {models.RoleCustoms},
+	ActCustomsInspect:  {models.RoleCustoms},
+	ActRiskRulesView:   {models.RoleCustoms, models.RoleAuditor, models.RoleAdmin},
+	ActRiskRulesManage: {models.RoleAdmin},
+	ActDeclarationDocs: {models.RoleAgent},
+
+	ActFXDesk:     {models.RoleFX},
+	ActFXView:     {models.RoleMerchant, models.RoleAgent, models.RoleFX, models.RoleAuditor, models.RoleAdmin},
+	ActFXBalances: {models.RoleFX, models.RoleAuditor, models.RoleAdmin},
+
+	ActTaxList:   {models.RoleMerchant, models.RoleAgent, models.RoleTax, models.RoleAuditor, models.RoleAdmin},
+	ActTaxFile:   {models.RoleMerchant, models.RoleAgent},
+	ActTaxDecide: {models.RoleTax},
+
+	ActSupervisionDesk: {models.RoleSupervision},
+	ActSpotCheckManage: {models.RoleSupervision},
+	ActSpotCheckView:   {models.RoleSupervision, models.RoleAuditor, models.RoleAdmin},
+
+	ActWebhookManage: {models.RoleAgent},
 
 	ActUserManage:     {models.RoleAdmin},
 	ActSettingsView:   {models.RoleAdmin, models.RoleAuditor},

@@ -44,6 +44,8 @@ Usage:
   mpt demo [flags]           load demo data into an empty database
   mpt check KIND VALUE       check an identifier: uscc, container or hs
   mpt declare [--in FILE]    preview the declarations of JSON lines, without a database
+  mpt audit verify [flags]   recompute the audit log's hash chain; exit 1 names the first broken entry
+  mpt audit checkpoints      print the daily checkpoint hashes, to keep outside the system
   mpt version                print the version
 
 Run 'mpt COMMAND -h' for a command's flags. Every flag also reads an MPT_* environment variable.
@@ -66,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return check(args, stdout, stderr)
 	case "declare":
 		return declare(args, stdin, stdout, stderr)
+	case "audit":
+		return audit(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "mpt", version())
 		return nil

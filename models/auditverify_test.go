@@ -184,3 +184,43 @@ func BenchmarkVerifyAudit(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
 }
+
+// TestAuditChainStaysLinearUnderConcurrentWriters: writers appending at the same time in their
+// own transactions still leave one unbroken chain (the write lock on SQLite, the advisory lock
+// on PostgreSQL).
+func TestAuditChainStaysLinearUnderConcurrentWriters(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		const writers, each = 8, 15
+		at := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+		errs := make(chan error, writers)
+		for w := range writers {
+			go func() {
+				for i := range each {
+					err := db.Transaction(func(tx *gorm.DB) error {
+						return models.AppendAudit(tx, at, models.AuditRecord{ActorRole: "agent", Entity: "declaration",
+							EntityID: fmt.Sprintf("%d-%d", w, i), Action: "submit"})
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range writers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := verify(t, db, nil)
+		if !v.OK() || v.Entries != writers*each {
+			t.Fatalf("%d entries, break %v", v.Entries, v.Break)
+		}
+		var forks int64
+		db.Model(&models.AuditEntry{}).Select("COUNT(*) - COUNT(DISTINCT prev_hash)").Scan(&forks)
+		if forks != 0 {
+			t.Fatalf("%d entries share a previous hash", forks)
+		}
+	})
+}

@@ -30,6 +30,8 @@ type settingsRequest struct {
 	ItemLimit     string `form:"item_limit" validate:"required,max=6"`
 	CustomsOffice string `form:"customs_office" validate:"required,max=10"`
 	TaxDueDay     string `form:"tax_due_day" validate:"required,max=4"`
+	SpotCheck     string `form:"spot_check_min_permille" validate:"required,max=5"`
+	FXDays        string `form:"fx_unallocated_days" validate:"required,max=4"`
 }
 
 func (s *Server) adminSettingsPage(c echo.Context, p AdminSettingsPage, form *settingsRequest, status int) error {
@@ -40,7 +42,8 @@ func (s *Server) adminSettingsPage(c echo.Context, p AdminSettingsPage, form *se
 	p.Overview = ov
 	cur := ov.Current
 	p.Form = settingsRequest{CapUSD: cur.CapUSD.String(), ItemLimit: strconv.Itoa(cur.ItemLimit),
-		CustomsOffice: cur.CustomsOffice, TaxDueDay: strconv.Itoa(cur.TaxDueDay)}
+		CustomsOffice: cur.CustomsOffice, TaxDueDay: strconv.Itoa(cur.TaxDueDay),
+		SpotCheck: strconv.Itoa(cur.SpotCheckMinPermille), FXDays: strconv.Itoa(cur.FXUnallocatedDays)}
 	if form != nil {
 		p.Form = *form
 	}
@@ -57,7 +60,8 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 	if err == nil {
 		var n int
 		n, err = s.svc.SetSettings(c.Request().Context(), actorOf(c), workflow.SettingsInput{
-			CapUSD: req.CapUSD, ItemLimit: req.ItemLimit, CustomsOffice: req.CustomsOffice, TaxDueDay: req.TaxDueDay})
+			CapUSD: req.CapUSD, ItemLimit: req.ItemLimit, CustomsOffice: req.CustomsOffice, TaxDueDay: req.TaxDueDay,
+			SpotCheckMinPermille: req.SpotCheck, FXUnallocatedDays: req.FXDays})
 		if err == nil {
 			msg := apperr.Tf("Settings saved: %d change(s)", "设置已保存：%d 项变更", n)
 			if n == 0 {

@@ -349,14 +349,16 @@ func TestAdminDisableUser(t *testing.T) {
 func TestAdminSettingsPage(t *testing.T) {
 	a := newSeededApp(t, dbtest.SQLite(t))
 	admin := a.as(t, testkit.UserAdmin)
-	form := url.Values{"cap_usd": {"140000.00"}, "item_limit": {"50"}, "customs_office": {"2933"}, "tax_due_day": {"15"}}
-	bad := url.Values{"cap_usd": {"0"}, "item_limit": {"1000"}, "customs_office": {"2933"}, "tax_due_day": {"15"}}
+	form := url.Values{"cap_usd": {"140000.00"}, "item_limit": {"50"}, "customs_office": {"2933"}, "tax_due_day": {"15"},
+		"spot_check_min_permille": {"60"}, "fx_unallocated_days": {"30"}}
+	bad := url.Values{"cap_usd": {"0"}, "item_limit": {"1000"}, "customs_office": {"2933"}, "tax_due_day": {"15"},
+		"spot_check_min_permille": {"2000"}, "fx_unallocated_days": {"30"}}
 	rec := admin.post("/admin/settings", bad)
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid settings: %d", rec.Code)
 	}
 	d := adminDoc(t, rec)
-	if d.Find("#f-cap_usd-error").Length() != 1 || d.Find("#f-item_limit-error").Length() != 1 {
+	if d.Find("#f-cap_usd-error").Length() != 1 || d.Find("#f-item_limit-error").Length() != 1 || d.Find("#f-spot_check_min_permille-error").Length() != 1 {
 		t.Error("field errors not shown")
 	}
 	if v, _ := d.Find("#f-item_limit").Attr("value"); v != "1000" {

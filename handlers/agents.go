@@ -119,7 +119,8 @@ func (s *Server) agentList(c echo.Context) error {
 // entrusting it.
 type AgentPage struct {
 	Page
-	D *workflow.AgentDetail
+	D        *workflow.AgentDetail
+	Timeline []workflow.PartyEvent // who did what, when (timeline.go), newest first
 }
 
 // CanManage reports whether the actor may edit the agent.
@@ -141,6 +142,9 @@ func (s *Server) agentView(c echo.Context) error {
 	}
 	p := AgentPage{Page: s.page(c)}
 	if p.D, err = s.svc.Agent(c.Request().Context(), p.Actor, id); err != nil {
+		return err
+	}
+	if p.Timeline, err = s.svc.AgentTimeline(c.Request().Context(), p.Actor, id); err != nil {
 		return err
 	}
 	return s.render(c, "agent_view", p)

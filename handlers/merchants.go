@@ -240,8 +240,9 @@ type merchantDecisionRequest struct {
 // entrusts, and market supervision's forms.
 type MerchantPage struct {
 	Page
-	D    *workflow.MerchantDetail
-	Form merchantDecisionRequest // a decision form shown again with its errors
+	D        *workflow.MerchantDetail
+	Form     merchantDecisionRequest // a decision form shown again with its errors
+	Timeline []workflow.PartyEvent   // who did what, when (timeline.go), newest first
 }
 
 // Own reports whether the page shows the actor's own merchant.
@@ -293,6 +294,9 @@ func (s *Server) merchantPage(c echo.Context, p MerchantPage, id int64, status i
 		return err
 	}
 	p.D = d
+	if p.Timeline, err = s.svc.MerchantTimeline(c.Request().Context(), p.Actor, id); err != nil {
+		return err
+	}
 	return s.views.Render(c, status, "merchant_view", p)
 }
 

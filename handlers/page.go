@@ -26,6 +26,7 @@ type Page struct {
 	CSRF      string
 	Flash     string
 	Errors    map[string]string // field name → message, for a form shown again with errors
+	Unread    int64             // the actor's unread notifications, on the bell
 	tr        *Translator
 }
 
@@ -165,6 +166,7 @@ func (s *Server) page(c echo.Context) Page {
 		p.CSRF = tok
 	}
 	p.Flash = s.takeFlash(c)
+	p.Unread = s.unreadCount(c, p.Actor) // notifications.go
 	return p
 }
 

@@ -88,8 +88,9 @@ func New(deps Deps) (*Server, error) {
 // isUpload reports whether a request uploads files (transaction documents, line imports).
 func isUpload(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return c.Request().Method == http.MethodPost && strings.HasPrefix(p, "/transactions/") &&
-		(strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/import"))
+	return c.Request().Method == http.MethodPost &&
+		((strings.HasPrefix(p, "/transactions/") && (strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/import"))) ||
+			(strings.HasPrefix(p, "/declarations/") && strings.HasSuffix(p, "/documents")))
 }
 
 // Handler is the HTTP handler to serve.

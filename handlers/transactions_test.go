@@ -744,8 +744,10 @@ func TestTransactionAccessMatrix(t *testing.T) {
 			covered[r.method+" "+strings.NewReplacer("{txn}", ":id", "{line}", ":line", "{doc}", ":id", "{job}", ":job", "{code}.png", ":code").Replace(r.path)] = true
 		}
 		for _, r := range a.Routes() {
+			// Declarations' documents and QR codes are the customs and trace matrices' (customs_test.go, trace_test.go).
+			theirs := strings.Contains(r, " /declarations/") || strings.Contains(r, " /api/v1/declarations/") || strings.Contains(r, "/qr/declarations/")
 			if (strings.Contains(r, "transactions") || strings.Contains(r, "/documents") || strings.Contains(r, "/imports") ||
-				strings.Contains(r, "/qr/") || strings.HasSuffix(r, " /my")) && !covered[r] {
+				strings.Contains(r, "/qr/") || strings.HasSuffix(r, " /my")) && !covered[r] && !theirs {
 				t.Errorf("route %s is not in the access matrix", r)
 			}
 		}

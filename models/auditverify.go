@@ -2,7 +2,12 @@ package models
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -134,4 +139,37 @@ func VerifyAudit(ctx context.Context, db *gorm.DB, known []AuditCheckpoint, prog
 		v.Break = &AuditBreak{EntryID: missing.LastID, Problem: AuditBadCheckpoint, Expected: missing.Hash, Found: ""}
 	}
 	return v, nil
+}
+
+// AuditCheckpointHeader is the header row of a checkpoint CSV file.
+var AuditCheckpointHeader = []string{"day", "last_id", "hash", "entries"}
+
+// ParseAuditCheckpoints reads a checkpoint file as exported: CSV with AuditCheckpointHeader, or
+// a JSON array.
+func ParseAuditCheckpoints(b []byte) ([]AuditCheckpoint, error) {
+	t := strings.TrimSpace(strings.TrimPrefix(string(b), "\xEF\xBB\xBF"))
+	if strings.HasPrefix(t, "[") {
+		var cps []AuditCheckpoint
+		if err := json.Unmarshal([]byte(t), &cps); err != nil {
+			return nil, err
+		}
+		return cps, nil
+	}
+	rows, err := csv.NewReader(strings.NewReader(t)).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != strings.Join(AuditCheckpointHeader, ",") {
+		return nil, errors.New("the first line must be " + strings.Join(AuditCheckpointHeader, ","))
+	}
+	var cps []AuditCheckpoint
+	for i, r := range rows[1:] {
+		id, err1 := strconv.ParseInt(r[1], 10, 64)
+		n, err2 := strconv.ParseInt(r[3], 10, 64)
+		if err1 != nil || err2 != nil || len(r[2]) != 64 {
+			return nil, fmt.Errorf("line %d: expected day, entry id, 64-character hash, entry count", i+2)
+		}
+		cps = append(cps, AuditCheckpoint{Day: r[0], LastID: id, Hash: r[2], Entries: n})
+	}
+	return cps, nil
 }

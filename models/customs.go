@@ -53,14 +53,15 @@ func (CustomsEvent) TableName() string { return "customs_events" }
 
 // Inspection is a red-lane physical inspection by an inspector drawn at random.
 type Inspection struct {
-	ID              int64 `gorm:"primaryKey"`
-	DeclarationID   int64 `gorm:"index:ix_inspections_declaration"`
-	InspectorUserID int64 `gorm:"index:ix_inspections_inspector"`
-	Seed            int64
-	Result          string // "", conform, discrepancy
-	Findings        string
-	AssignedAt      time.Time
-	CompletedAt     *time.Time
+	ID               int64 `gorm:"primaryKey"`
+	DeclarationID    int64 `gorm:"index:ix_inspections_declaration"`
+	InspectorUserID  int64 `gorm:"index:ix_inspections_inspector"`
+	Seed             int64
+	Result           string // "", conform, discrepancy
+	Findings         string
+	DiscrepancyItems string // item numbers found discrepant, "3,7"
+	AssignedAt       time.Time
+	CompletedAt      *time.Time
 }
 
 // TableName is the inspections table.

@@ -15,7 +15,7 @@ type FXReceipt struct {
 	BeneficiaryMerchantID *int64 `gorm:"index:ix_fx_receipts_merchant"`
 	BeneficiaryAgentID    *int64 `gorm:"index:ix_fx_receipts_agent"`
 	Flags                 string // comma-separated review flags
-	StatementRef          string // the uploaded bank statement it came from, if any
+	StatementRef          string `gorm:"index:ix_fx_receipts_statement"` // the uploaded bank statement it came from, if any
 	RecordedByUserID      *int64 `gorm:"index:ix_fx_receipts_recorded_by"`
 	Version               int64
 	CreatedAt             time.Time
@@ -77,27 +77,52 @@ func (TaxFiling) TableName() string { return "tax_filings" }
 type TaxFilingLine struct {
 	ID                int64 `gorm:"primaryKey"`
 	FilingID          int64 `gorm:"uniqueIndex:ux_tax_filing_lines,priority:1"`
-	TransactionLineID int64 `gorm:"uniqueIndex:ux_tax_filing_lines,priority:2;index:ix_tax_filing_lines_line"`
+	TransactionLineID int64 `gorm:"uniqueIndex:ux_tax_filing_lines,priority:2;index:ix_tax_filing_lines_line;uniqueIndex:ux_tax_filing_lines_claimed,where:claimed"`
 	DeclarationID     int64 `gorm:"index:ix_tax_filing_lines_declaration"`
 	Currency          string
 	Amount            Money
 	AmountCNY         Money
+	// Claimed is true while the filing is not rejected: a line is claimed by at most one such
+	// filing (partial unique index), so the exemption is never claimed twice.
+	Claimed bool
 }
 
 // TableName is the tax_filing_lines table.
 func (TaxFilingLine) TableName() string { return "tax_filing_lines" }
 
-// SpotCheckCampaign is a "double random" (双随机) draw of merchants and inspectors.
+// Spot-check campaign statuses: drawn (checks being recorded), published (results public).
+const (
+	CampaignDrawn     = "drawn"
+	CampaignPublished = "published"
+)
+
+// Spot-check results and reasons a merchant was drawn.
+const (
+	SpotCheckPass      = "pass"
+	SpotCheckFail      = "fail"
+	SpotCheckRandom    = "random"    // drawn at random among the active merchants
+	SpotCheckComplaint = "complaint" // added for complaints, in addition to the random draw
+)
+
+// SpotCheckCampaign is a "double random" (双随机) draw of merchants and inspectors. It keeps
+// what the draw read (candidate merchants, on-duty inspectors, complaint merchants, as
+// ascending id ranges "1-40,42") so a replay from Seed recomputes the same checks.
 type SpotCheckCampaign struct {
-	ID              int64 `gorm:"primaryKey"`
-	Name            string
-	Year            int `gorm:"index:ix_spot_check_campaigns_year"`
-	RatePermille    int // share of merchants drawn, per mille (at least 50 = 5%)
-	Seed            int64
-	Status          string // drawn, published
-	CreatedByUserID *int64 `gorm:"index:ix_spot_check_campaigns_created_by"`
-	PublishedAt     *time.Time
-	CreatedAt       time.Time
+	ID                int64 `gorm:"primaryKey"`
+	Name              string
+	Year              int `gorm:"index:ix_spot_check_campaigns_year"`
+	RatePermille      int // share of merchants drawn, per mille (at least the configured minimum)
+	Seed              int64
+	Status            string `gorm:"index:ix_spot_check_campaigns_status,priority:1"` // drawn, published
+	CandidateIDs      string // active merchants the draw read
+	CandidateCount    int
+	InspectorIDs      string // on-duty supervision users the draw read
+	ComplaintIDs      string // merchants added for complaints
+	CreatedByUserID   *int64 `gorm:"index:ix_spot_check_campaigns_created_by"`
+	PublishedAt       *time.Time
+	PublishedByUserID *int64 `gorm:"index:ix_spot_check_campaigns_published_by"`
+	Version           int64
+	CreatedAt         time.Time
 }
 
 // TableName is the spot_check_campaigns table.
@@ -106,13 +131,15 @@ func (SpotCheckCampaign) TableName() string { return "spot_check_campaigns" }
 // SpotCheck is one merchant drawn in a campaign, its inspector and the result.
 type SpotCheck struct {
 	ID              int64  `gorm:"primaryKey"`
-	CampaignID      int64  `gorm:"index:ix_spot_checks_campaign"`
-	MerchantID      int64  `gorm:"index:ix_spot_checks_merchant"`
-	InspectorUserID *int64 `gorm:"index:ix_spot_checks_inspector"`
+	CampaignID      int64  `gorm:"index:ix_spot_checks_campaign;uniqueIndex:ux_spot_checks_campaign_merchant,priority:1"`
+	MerchantID      int64  `gorm:"index:ix_spot_checks_merchant;uniqueIndex:ux_spot_checks_campaign_merchant,priority:2"`
+	InspectorUserID *int64 `gorm:"index:ix_spot_checks_inspector;index:ix_spot_checks_inspector_result,priority:1"`
 	Reason          string // random, complaint
-	Result          string // "", pass, fail
+	Result          string `gorm:"index:ix_spot_checks_inspector_result,priority:2"` // "", pass, fail
 	Findings        string
+	MerchantStatus  string // the status a failed check moved the merchant to, "" for none
 	CheckedAt       *time.Time
+	Version         int64
 	CreatedAt       time.Time
 }
 

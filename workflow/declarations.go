@@ -741,8 +741,12 @@ type DeclarationDetail struct {
 	Findings      []FindingView
 	Amendments    []Amendment
 	Timeline      []TimelineEntry
-	Signer        *Signer // who signed the submission
-	LineCount     int
+	// EventTexts is the detail of each Timeline entry in both languages (the zero Text where
+	// Detail says it all): customs events name lanes, reasons and results.
+	EventTexts []apperr.Text
+	Customs    *CustomsInfo // what customs did: decisions, inspections, documents, rejection
+	Signer     *Signer      // who signed the submission
+	LineCount  int
 	// What the actor may do now.
 	CanManage, CanSubmit, CanAmend, CanCancel bool
 	Blockers                                  int // errors and unacknowledged warnings
@@ -999,8 +1003,14 @@ func (s *Service) loadTimeline(db *gorm.DB, d *DeclarationDetail) error {
 		}
 		return users[*id]
 	}
+	d.Customs, err = customsInfo(db, &d.Declaration, evs, users)
+	if err != nil {
+		return err
+	}
+	d.Customs.Today = s.now().In(MarketZone).Format("2006-01-02")
 	for _, e := range evs {
 		entry := TimelineEntry{At: e.CreatedAt, Kind: e.Kind, ActorName: nameOf(e.ActorUserID)}
+		text := customsEventText(e)
 		switch e.Kind {
 		case EventSubmitted:
 			var sd submitDetail
@@ -1028,8 +1038,12 @@ func (s *Service) loadTimeline(db *gorm.DB, d *DeclarationDetail) error {
 			}
 		default:
 			entry.Detail = e.ReasonCode
+			if !text.IsZero() {
+				entry.Detail = text.En
+			}
 		}
 		d.Timeline = append(d.Timeline, entry)
+		d.EventTexts = append(d.EventTexts, text)
 	}
 	return nil
 }
@@ -1193,6 +1207,13 @@ func (s *Service) SubmitDeclaration(ctx context.Context, actor Actor, id int64, 
 			return err
 		}
 		out = d
+		did := strconv.FormatInt(d.ID, 10)
+		if err := s.notify(tx, actor, Notice{Kind: "declaration.submitted", Roles: []string{models.RoleCustoms},
+			Text: apperr.Tf("Declaration %s was submitted and waits for acceptance", "报关单 %s 已提交，等待受理", d.PreEntryNo),
+			Link: "/declarations/" + did, Entity: "declaration", EntityID: did,
+			Data: map[string]any{"declaration_id": d.ID, "pre_entry_no": d.PreEntryNo, "status": d.Status}}); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, actor, "declaration", strconv.FormatInt(d.ID, 10), "submit", old,
 			map[string]any{"status": d.Status, "version": d.Version, "signer": signer, "hash": hash})
 	})

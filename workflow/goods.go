@@ -639,6 +639,9 @@ func (s *Service) CreateGoods(ctx context.Context, actor Actor, in GoodsInput) (
 			if err := tx.Create(&review).Error; err != nil {
 				return err
 			}
+			if err := s.notify(tx, actor, brandHoldNotice(&g, w)); err != nil {
+				return err
+			}
 		}
 		rec := goodsAudit(&g)
 		if key != "" {
@@ -698,6 +701,33 @@ func (s *Service) goodsReplay(tx *gorm.DB, actor Actor, key string, g, existing 
 // hasField reports whether a field already has a problem.
 func hasField(fe apperr.Fields, field string) bool {
 	return slices.ContainsFunc(fe, func(f apperr.FieldError) bool { return f.Field == field })
+}
+
+// goodsDecisionNotice tells the merchant's users that market supervision recognised, refused
+// or held their goods, with the reason.
+func goodsDecisionNotice(g *models.Goods, reason string) Notice {
+	id := strconv.FormatInt(g.ID, 10)
+	n := Notice{Kind: "goods." + g.Status, Link: "/goods/" + id, Entity: "goods", EntityID: id, MerchantIDs: []int64{g.MerchantID},
+		Data: map[string]any{"goods_id": g.ID, "sku": g.SKU, "status": g.Status}}
+	switch g.Status {
+	case models.GoodsRecognised:
+		n.Text = apperr.Tf("Goods %[1]s (%[2]s) were recognised: they may be traded under market procurement",
+			"商品 %[1]s（%[2]s）已通过认定，可按市场采购方式交易", g.SKU, g.NameZh)
+	case models.GoodsRejected:
+		n.Text = apperr.Tf("Goods %[1]s (%[2]s) were refused: %[3]s", "商品 %[1]s（%[2]s）被驳回：%[3]s", g.SKU, g.NameZh, reason)
+	default:
+		n.Text = apperr.Tf("Goods %[1]s (%[2]s) are held for review: %[3]s", "商品 %[1]s（%[2]s）被暂扣待核：%[3]s", g.SKU, g.NameZh, reason)
+	}
+	return n
+}
+
+// brandHoldNotice tells market supervision that goods naming a watched brand were held.
+func brandHoldNotice(g *models.Goods, w models.BrandWatch) Notice {
+	id := strconv.FormatInt(g.ID, 10)
+	return Notice{Kind: "goods.brand_hold", Roles: []string{models.RoleSupervision}, Link: "/goods/" + id,
+		Entity: "goods", EntityID: id,
+		Text: apperr.Tf("Goods %[1]s (%[2]s) were held: the brand %[3]s is on the watch list",
+			"商品 %[1]s（%[2]s）已暂扣：品牌“%[3]s”在监控名单中", g.SKU, g.NameZh, w.Brand)}
 }
 
 var errGoodsChanged = apperr.New(apperr.Conflict, apperr.T(
@@ -788,6 +818,12 @@ func (s *Service) UpdateGoods(ctx context.Context, actor Actor, id int64, in Goo
 		for i := range reviews {
 			if err := tx.Create(&reviews[i]).Error; err != nil {
 				return err
+			}
+			if reviews[i].ToStatus == models.GoodsHeld && reviews[i].ActorUserID == nil {
+				w, _ := BrandHit(watches, g.Brand)
+				if err := s.notify(tx, actor, brandHoldNotice(&g, w)); err != nil {
+					return err
+				}
 			}
 		}
 		out.Goods = g
@@ -1011,6 +1047,9 @@ func (s *Service) decideGoods(ctx context.Context, actor Actor, kind string, id 
 			return err
 		}
 		if err := tx.Where("id = ?", g.ID).Take(&out).Error; err != nil {
+			return err
+		}
+		if err := s.notify(tx, actor, goodsDecisionNotice(&out, reason)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, "goods", strconv.FormatInt(g.ID, 10), kind,

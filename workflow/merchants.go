@@ -134,6 +134,12 @@ func (s *Service) RegisterMerchant(ctx context.Context, actor Actor, in Merchant
 		if err := s.audit(ctx, tx, by, "merchant", strconv.FormatInt(m.ID, 10), "register", nil, merchantAudit(&m)); err != nil {
 			return err
 		}
+		mid := strconv.FormatInt(m.ID, 10)
+		if err := s.notify(tx, by, Notice{Kind: "merchant.registered", Roles: []string{models.RoleSupervision},
+			Text: apperr.Tf("New merchant registration waits for approval: %[1]s (%[2]s)", "新经营户登记待审核：%[1]s（%[2]s）", m.Name, m.USCC),
+			Link: "/merchants/" + mid, Entity: "merchant", EntityID: mid}); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, by, "user", strconv.FormatInt(u.ID, 10), "create", nil, regUserAudit(&u))
 	})
 	if err != nil {
@@ -390,6 +396,9 @@ func (s *Service) decideMerchant(ctx context.Context, actor Actor, act Action, k
 		if err := s.holdOpenTransactions(ctx, tx, actor, m.ID, m.Status, d.To, d.Reason); err != nil {
 			return err
 		}
+		if err := s.notify(tx, actor, merchantDecisionNotice(kind, &out)); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, actor, "merchant", strconv.FormatInt(m.ID, 10), kind,
 			map[string]any{"status": m.Status, "status_reason": m.StatusReason, "version": m.Version},
 			map[string]any{"status": out.Status, "status_reason": out.StatusReason, "version": out.Version})
@@ -398,6 +407,29 @@ func (s *Service) decideMerchant(ctx context.Context, actor Actor, act Action, k
 		return nil, apperr.Wrap(err, "change merchant status")
 	}
 	return &out, nil
+}
+
+// merchantDecisionNotice tells the merchant's users about a decision on their registration or
+// status, with the reason they are to read.
+func merchantDecisionNotice(kind string, m *models.Merchant) Notice {
+	id := strconv.FormatInt(m.ID, 10)
+	n := Notice{Link: "/merchants/" + id, Entity: "merchant", EntityID: id, MerchantIDs: []int64{m.ID},
+		Data: map[string]any{"merchant_id": m.ID, "status": m.Status}}
+	switch kind {
+	case "approve":
+		n.Kind = "merchant.approved"
+		n.Text = apperr.T("Your registration was approved: you may now register goods and transactions",
+			"您的登记已获批准，现在可以登记商品和交易")
+	case "reject":
+		n.Kind = "merchant.rejected"
+		n.Text = apperr.Tf("Your registration was rejected: %s", "您的登记被驳回：%s", m.StatusReason)
+	default:
+		st := MerchantStatusText(m.Status)
+		n.Kind = "merchant.status_changed"
+		n.Text = apperr.Tf("Market supervision changed your status to %[1]s: %[3]s", "市场监管部门已将您的经营状态变更为%[2]s：%[3]s",
+			st.En, st.Zh, m.StatusReason)
+	}
+	return n
 }
 
 var errMerchantChanged = apperr.New(apperr.Conflict, apperr.T(

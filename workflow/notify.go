@@ -77,45 +77,58 @@ func (s *Service) notify(tx *gorm.DB, actor Actor, n Notice) error {
 	if len(hooks) == 0 {
 		return nil
 	}
-	ev := WebhookEvent{ID: newEventID(), Kind: n.Kind, At: now, Entity: n.Entity, EntityID: n.EntityID,
+	_, err = queueWebhookEvent(tx, hooks, s.webhookEvent(n))
+	return err
+}
+
+// webhookEvent is the webhook payload of a notice, with a new event id.
+func (s *Service) webhookEvent(n Notice) WebhookEvent {
+	return WebhookEvent{ID: newEventID(), Kind: n.Kind, At: s.now(), Entity: n.Entity, EntityID: n.EntityID,
 		Text: map[string]string{"en": n.Text.En, "zh-CN": n.Text.Zh}, Link: n.Link, Data: n.Data}
+}
+
+// queueWebhookEvent writes one pending delivery of an event per webhook, due at once: the
+// outbox the delivery worker (webhook_worker.go) sends from.
+func queueWebhookEvent(tx *gorm.DB, hooks []models.Webhook, ev WebhookEvent) ([]models.WebhookDelivery, error) {
 	body, err := json.Marshal(ev)
 	if err != nil {
-		return apperr.Wrap(err, "webhook payload")
+		return nil, apperr.Wrap(err, "webhook payload")
 	}
 	deliveries := make([]models.WebhookDelivery, len(hooks))
 	for i, h := range hooks {
-		deliveries[i] = models.WebhookDelivery{WebhookID: h.ID, EventID: ev.ID, Kind: n.Kind, PayloadJSON: string(body),
-			Status: models.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}
+		deliveries[i] = models.WebhookDelivery{WebhookID: h.ID, EventID: ev.ID, Kind: ev.Kind, PayloadJSON: string(body),
+			Status: models.DeliveryPending, NextAttemptAt: ev.At, CreatedAt: ev.At, UpdatedAt: ev.At}
 	}
 	if err := tx.Create(&deliveries).Error; err != nil {
-		return apperr.Wrap(err, "queue webhook deliveries")
+		return nil, apperr.Wrap(err, "queue webhook deliveries")
 	}
-	return nil
+	return deliveries, nil
 }
 
-// noticeUsers resolves a notice's audience to enabled user ids, ascending, without repeats.
+// noticeUsers resolves a notice's audience to enabled user ids, ascending, without repeats:
+// the users named, and the users of the roles, merchants and agents named. A disabled user
+// is skipped even when named.
 func noticeUsers(tx *gorm.DB, n Notice) ([]int64, error) {
-	ids := slices.Clone(n.UserIDs)
-	if len(n.Roles) > 0 || len(n.MerchantIDs) > 0 || len(n.AgentIDs) > 0 {
-		q := tx.Model(&models.User{}).Where("disabled = ?", false)
-		cond := tx.Where("1 = 0")
-		if len(n.Roles) > 0 {
-			cond = cond.Or("role IN ?", n.Roles)
-		}
-		if len(n.MerchantIDs) > 0 {
-			cond = cond.Or("merchant_id IN ?", n.MerchantIDs)
-		}
-		if len(n.AgentIDs) > 0 {
-			cond = cond.Or("agent_id IN ?", n.AgentIDs)
-		}
-		var more []int64
-		if err := q.Where(cond).Pluck("id", &more).Error; err != nil {
-			return nil, apperr.Wrap(err, "load notice audience")
-		}
-		ids = append(ids, more...)
+	if len(n.UserIDs) == 0 && len(n.Roles) == 0 && len(n.MerchantIDs) == 0 && len(n.AgentIDs) == 0 {
+		return nil, nil
 	}
-	slices.Sort(ids)
+	cond := tx.Where("1 = 0")
+	if len(n.UserIDs) > 0 {
+		cond = cond.Or("id IN ?", n.UserIDs)
+	}
+	if len(n.Roles) > 0 {
+		cond = cond.Or("role IN ?", n.Roles)
+	}
+	if len(n.MerchantIDs) > 0 {
+		cond = cond.Or("merchant_id IN ?", n.MerchantIDs)
+	}
+	if len(n.AgentIDs) > 0 {
+		cond = cond.Or("agent_id IN ?", n.AgentIDs)
+	}
+	var ids []int64
+	if err := tx.Model(&models.User{}).Where("disabled = ?", false).Where(cond).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, apperr.Wrap(err, "load notice audience")
+	}
 	return slices.Compact(ids), nil
 }
 

@@ -23,6 +23,9 @@ type Service struct {
 	Policy AuthPolicy
 	// DataDir is where uploaded documents are stored, by content hash.
 	DataDir string
+	// WebhookPolicy says which webhook URLs may be registered and called (webhooks.go); the zero
+	// value is production's: HTTPS to public addresses only.
+	WebhookPolicy WebhookPolicy
 
 	dummyOnce sync.Once
 	dummy     []byte

@@ -22,12 +22,17 @@ type Settings struct {
 	ItemLimit     int          // at most this many items per declaration (not confirmed; default 50)
 	CustomsOffice string       // 4-digit customs office code of declaration numbers
 	TaxDueDay     int          // default VAT exemption filing due day of the month (normally the 15th)
+	// SpotCheckMinPermille is the least share of active merchants a spot-check campaign draws,
+	// per mille (DOMAIN §8: at least 5% a year).
+	SpotCheckMinPermille int
+	// FXUnallocatedDays is how long received money may stay unallocated before it is flagged.
+	FXUnallocatedDays int
 }
 
 // DefaultSettings are the values used for keys that are not stored: the USD 150,000.00 cap,
 // 50 items, office 2933 (the `mpt migrate` default) and the 15th.
 func DefaultSettings() Settings {
-	return Settings{CapUSD: 150_000_00, ItemLimit: 50, CustomsOffice: "2933", TaxDueDay: 15}
+	return Settings{CapUSD: 150_000_00, ItemLimit: 50, CustomsOffice: "2933", TaxDueDay: 15, SpotCheckMinPermille: 50, FXUnallocatedDays: 30}
 }
 
 // Limits of the settings an admin may enter.
@@ -55,6 +60,10 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 			out.CustomsOffice = r.Value
 		case models.SettingTaxDueDay:
 			out.TaxDueDay, err = strconv.Atoi(r.Value)
+		case models.SettingSpotCheckMinPermille:
+			out.SpotCheckMinPermille, err = strconv.Atoi(r.Value)
+		case models.SettingFXUnallocatedDays:
+			out.FXUnallocatedDays, err = strconv.Atoi(r.Value)
 		}
 		if err != nil {
 			return Settings{}, apperr.Wrap(err, "setting "+r.Key)
@@ -69,6 +78,10 @@ type SettingsInput struct {
 	ItemLimit     string // 1–999
 	CustomsOffice string // 4 digits, not 0000
 	TaxDueDay     string // 1–28
+	// SpotCheckMinPermille is 1–1000; FXUnallocatedDays 1–365. Empty keeps the current value
+	// (callers from before these settings existed).
+	SpotCheckMinPermille string
+	FXUnallocatedDays    string
 }
 
 // settingValues checks the input and returns each key's stored text.
@@ -98,6 +111,21 @@ func (in SettingsInput) settingValues() (map[string]string, error) {
 			"请输入 1 到 %d 之间的日期（每个月都有的日期）；个别月份的调整请在“申报截止日”中设置", MaxTaxDueDay))
 	} else {
 		out[models.SettingTaxDueDay] = strconv.Itoa(n)
+	}
+	if v := strings.TrimSpace(in.SpotCheckMinPermille); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
+			fe.Add("spot_check_min_permille", apperr.T("Enter the least share per mille of active merchants a spot check draws, 1–1000, e.g. 50 for 5%",
+				"请输入双随机抽查的最低抽取比例（千分比，1–1000），例如 50 即 5%"))
+		} else {
+			out[models.SettingSpotCheckMinPermille] = strconv.Itoa(n)
+		}
+	}
+	if v := strings.TrimSpace(in.FXUnallocatedDays); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 365 {
+			fe.Add("fx_unallocated_days", apperr.T("Enter a number of days from 1 to 365", "请输入 1 到 365 之间的天数"))
+		} else {
+			out[models.SettingFXUnallocatedDays] = strconv.Itoa(n)
+		}
 	}
 	return out, fe.Err()
 }
@@ -131,7 +159,10 @@ func (s *Service) SetSettings(ctx context.Context, actor Actor, in SettingsInput
 			old[rows[i].Key] = &rows[i]
 		}
 		for _, key := range settingKeys {
-			value := values[key]
+			value, given := values[key]
+			if !given {
+				continue // left empty: kept as it is
+			}
 			prev := old[key]
 			if prev != nil && prev.Value == value {
 				continue
@@ -158,7 +189,8 @@ func (s *Service) SetSettings(ctx context.Context, actor Actor, in SettingsInput
 }
 
 // settingKeys are the settings admins maintain, in display order.
-var settingKeys = []string{models.SettingCapUSD, models.SettingItemLimit, models.SettingCustomsOffice, models.SettingTaxDueDay}
+var settingKeys = []string{models.SettingCapUSD, models.SettingItemLimit, models.SettingCustomsOffice, models.SettingTaxDueDay,
+	models.SettingSpotCheckMinPermille, models.SettingFXUnallocatedDays}
 
 // SettingRow is one setting as the settings page shows it: its value and who last set it.
 type SettingRow struct {
@@ -215,6 +247,8 @@ func (s *Service) SettingsOverview(ctx context.Context, actor Actor) (*SettingsO
 	defaults := map[string]string{
 		models.SettingCapUSD: def.CapUSD.String(), models.SettingItemLimit: strconv.Itoa(def.ItemLimit),
 		models.SettingCustomsOffice: def.CustomsOffice, models.SettingTaxDueDay: strconv.Itoa(def.TaxDueDay),
+		models.SettingSpotCheckMinPermille: strconv.Itoa(def.SpotCheckMinPermille),
+		models.SettingFXUnallocatedDays:    strconv.Itoa(def.FXUnallocatedDays),
 	}
 	out := &SettingsOverview{Current: cur}
 	for _, key := range settingKeys {

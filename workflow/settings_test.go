@@ -63,9 +63,17 @@ func TestSetSettings(t *testing.T) {
 			{"OKStoresTheMissingOffice", admin, valid(nil), "", "", 1, workflow.DefaultSettings()},
 			{"OKNothingChanged", admin, valid(nil), "", "", 0, workflow.DefaultSettings()},
 			{"OKCapWithSeparators", admin, valid(func(in *workflow.SettingsInput) { in.CapUSD = "120,000.5" }), "", "", 1,
-				workflow.Settings{CapUSD: 120_000_50, ItemLimit: 50, CustomsOffice: "2933", TaxDueDay: 15}},
+				workflow.Settings{CapUSD: 120_000_50, ItemLimit: 50, CustomsOffice: "2933", TaxDueDay: 15, SpotCheckMinPermille: 50, FXUnallocatedDays: 30}},
 			{"OKEverything", admin, workflow.SettingsInput{CapUSD: "100000", ItemLimit: " 40 ", CustomsOffice: "２９２９", TaxDueDay: "20"}, "", "", 4,
-				workflow.Settings{CapUSD: 100_000_00, ItemLimit: 40, CustomsOffice: "2929", TaxDueDay: 20}},
+				workflow.Settings{CapUSD: 100_000_00, ItemLimit: 40, CustomsOffice: "2929", TaxDueDay: 20, SpotCheckMinPermille: 50, FXUnallocatedDays: 30}},
+			{"OKSpotCheckAndFXDays", admin, valid(func(in *workflow.SettingsInput) {
+				in.CapUSD, in.ItemLimit, in.CustomsOffice, in.TaxDueDay = "100000", "40", "2929", "20"
+				in.SpotCheckMinPermille, in.FXUnallocatedDays = "80", "45"
+			}), "", "", 2,
+				workflow.Settings{CapUSD: 100_000_00, ItemLimit: 40, CustomsOffice: "2929", TaxDueDay: 20, SpotCheckMinPermille: 80, FXUnallocatedDays: 45}},
+			{"ErrSpotCheckZero", admin, valid(func(in *workflow.SettingsInput) { in.SpotCheckMinPermille = "0" }), apperr.Invalid, "spot_check_min_permille", 0, workflow.Settings{}},
+			{"ErrSpotCheckOver1000", admin, valid(func(in *workflow.SettingsInput) { in.SpotCheckMinPermille = "1001" }), apperr.Invalid, "spot_check_min_permille", 0, workflow.Settings{}},
+			{"ErrFXDaysText", admin, valid(func(in *workflow.SettingsInput) { in.FXUnallocatedDays = "a month" }), apperr.Invalid, "fx_unallocated_days", 0, workflow.Settings{}},
 			{"ErrCapZero", admin, valid(func(in *workflow.SettingsInput) { in.CapUSD = "0" }), apperr.Invalid, "cap_usd", 0, workflow.Settings{}},
 			{"ErrCapNegative", admin, valid(func(in *workflow.SettingsInput) { in.CapUSD = "-1" }), apperr.Invalid, "cap_usd", 0, workflow.Settings{}},
 			{"ErrCapThreeDecimals", admin, valid(func(in *workflow.SettingsInput) { in.CapUSD = "150000.001" }), apperr.Invalid, "cap_usd", 0, workflow.Settings{}},
@@ -120,7 +128,7 @@ func TestSetSettings(t *testing.T) {
 		if err != nil {
 			t.Fatalf("auditor reads settings: %v", err)
 		}
-		if len(ov.Rows) != 4 || ov.Rows[0].UpdatedBy != testkit.UserAdmin || len(ov.History) != 6 || ov.History[0].By != testkit.UserAdmin {
+		if len(ov.Rows) != 6 || ov.Rows[0].UpdatedBy != testkit.UserAdmin || len(ov.History) != 8 || ov.History[0].By != testkit.UserAdmin {
 			t.Errorf("overview rows %+v history %d", ov.Rows, len(ov.History))
 		}
 		if _, err := w.svc.SettingsOverview(ctx, w.as(t, testkit.UserMerchantA)); !apperr.Is(err, apperr.Forbidden) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,7 +103,7 @@ func writeCheckpoints(stdout io.Writer, path, format string, cps []models.AuditC
 		return enc.Encode(cps)
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"day", "last_id", "hash", "entries"})
+	_ = cw.Write(models.AuditCheckpointHeader)
 	for _, c := range cps {
 		_ = cw.Write([]string{c.Day, strconv.FormatInt(c.LastID, 10), c.Hash, strconv.FormatInt(c.Entries, 10)})
 	}
@@ -118,28 +117,5 @@ func readCheckpoints(path string) ([]models.AuditCheckpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
-		var cps []models.AuditCheckpoint
-		if err := json.Unmarshal(b, &cps); err != nil {
-			return nil, err
-		}
-		return cps, nil
-	}
-	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 || strings.Join(rows[0], ",") != "day,last_id,hash,entries" {
-		return nil, errors.New("the first line must be day,last_id,hash,entries")
-	}
-	var cps []models.AuditCheckpoint
-	for i, r := range rows[1:] {
-		id, err1 := strconv.ParseInt(r[1], 10, 64)
-		n, err2 := strconv.ParseInt(r[3], 10, 64)
-		if err1 != nil || err2 != nil || len(r[2]) != 64 {
-			return nil, fmt.Errorf("line %d: expected day, entry id, 64-character hash, entry count", i+2)
-		}
-		cps = append(cps, models.AuditCheckpoint{Day: r[0], LastID: id, Hash: r[2], Entries: n})
-	}
-	return cps, nil
+	return models.ParseAuditCheckpoints(b)
 }

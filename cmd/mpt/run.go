@@ -46,6 +46,7 @@ Usage:
   mpt declare [--in FILE]    preview the declarations of JSON lines, without a database
   mpt audit verify [flags]   recompute the audit log's hash chain; exit 1 names the first broken entry
   mpt audit checkpoints      print the daily checkpoint hashes, to keep outside the system
+  mpt customs replay DECL    replay a declaration's risk routing; exit 1 when it differs from what was stored
   mpt version                print the version
 
 Run 'mpt COMMAND -h' for a command's flags. Every flag also reads an MPT_* environment variable.
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return declare(args, stdin, stdout, stderr)
 	case "audit":
 		return audit(ctx, args, stdout, stderr, getenv)
+	case "customs":
+		return customs(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "mpt", version())
 		return nil

@@ -29,6 +29,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	noDemo := fs.Bool("no-demo", false, "do not load demo data into a new SQLite database")
 	secureCookies := fs.Bool("secure-cookies", getenv("MPT_SECURE_COOKIES") == "true",
 		"mark cookies Secure even on plain HTTP, for a server behind a TLS proxy (MPT_SECURE_COOKIES=true)")
+	webhookDev := fs.Bool("webhook-dev", getenv("MPT_WEBHOOK_DEV") == "true",
+		"development only: accept and call webhook URLs on this machine, over http:// too (MPT_WEBHOOK_DEV=true)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,6 +81,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	svc := workflow.NewService(d.db, ref, time.Now, log)
 	svc.DataDir = cfg.DataDir
+	svc.WebhookPolicy.AllowLocalHTTP = *webhookDev
+	if *webhookDev {
+		log.Warn("webhook development mode: webhooks may call this machine over plain http; never use it in production")
+	}
 	web, err := handlers.New(handlers.Deps{Service: svc, Log: log, Version: version(), SecureCookies: *secureCookies})
 	if err != nil {
 		return err
@@ -99,6 +105,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	printLogins(stdout, logins)
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
+	// The webhook worker sends queued deliveries beside the web server, in its own goroutine
+	// with its own HTTP client and timeouts, and stops before the database closes.
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); svc.RunWebhookWorker(workerCtx, webhookInterval) }()
+	defer func() { stopWorker(); <-workerDone }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -118,6 +131,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	log.Info("stopped")
 	return nil
 }
+
+// webhookInterval is how often `serve` looks for webhook deliveries that are due.
+const webhookInterval = 5 * time.Second
 
 // displayAddr turns a listen address into one a browser can open.
 func displayAddr(a net.Addr) string {

@@ -67,3 +67,50 @@ CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (status, next_attem
 INSERT INTO settings (key, value, updated_at) VALUES
     ('supervision.spot_check_min_permille', '50', CURRENT_TIMESTAMP), -- "at least 5% a year" (DOMAIN §8)
     ('fx.unallocated_days', '30', CURRENT_TIMESTAMP);                 -- money unallocated this long is flagged
+
+-- market supervision
+-- A spot-check draw keeps what it read (the active merchants, the on-duty inspectors and the
+-- merchants added for complaints, as ascending id ranges like "1-40,42"), so a replay from the
+-- stored seed recomputes the same checks. A failed check may change the merchant's status.
+ALTER TABLE spot_check_campaigns ADD COLUMN candidate_ids TEXT NOT NULL DEFAULT '';
+ALTER TABLE spot_check_campaigns ADD COLUMN candidate_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE spot_check_campaigns ADD COLUMN inspector_ids TEXT NOT NULL DEFAULT '';
+ALTER TABLE spot_check_campaigns ADD COLUMN complaint_ids TEXT NOT NULL DEFAULT '';
+ALTER TABLE spot_check_campaigns ADD COLUMN published_by_user_id INTEGER REFERENCES users (id);
+ALTER TABLE spot_check_campaigns ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX ix_spot_check_campaigns_published_by ON spot_check_campaigns (published_by_user_id);
+CREATE INDEX ix_spot_check_campaigns_status ON spot_check_campaigns (status, id);
+ALTER TABLE spot_checks ADD COLUMN merchant_status TEXT NOT NULL DEFAULT ''
+    CHECK (merchant_status IN ('','abnormal','suspended','blacklisted'));
+ALTER TABLE spot_checks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE UNIQUE INDEX ux_spot_checks_campaign_merchant ON spot_checks (campaign_id, merchant_id);
+CREATE INDEX ix_spot_checks_inspector_result ON spot_checks (inspector_user_id, result);
+
+-- tax
+-- A transaction line is claimed by at most one VAT exemption filing that is not rejected
+-- (DOMAIN §5.1): the partial unique index refuses a second claim even when two filings of the
+-- same merchant and month are built at once; rejecting a filing releases its lines.
+ALTER TABLE tax_filing_lines ADD COLUMN claimed BOOLEAN NOT NULL DEFAULT TRUE;
+CREATE UNIQUE INDEX ux_tax_filing_lines_claimed ON tax_filing_lines (transaction_line_id) WHERE claimed;
+-- The lines exited in a month: filings and the overdue list read declarations by exit date.
+CREATE INDEX ix_declarations_status_exit_date ON declarations (status, exit_date);
+-- Draft filings past their due date (overdue list).
+CREATE INDEX ix_tax_filings_status_due ON tax_filings (status, due_date);
+
+-- customs desk
+-- The item numbers an inspection found discrepant ("3,7"), read with the findings text; the
+-- merchants of those items and the agent have their credit class lowered.
+ALTER TABLE inspections ADD COLUMN discrepancy_items TEXT NOT NULL DEFAULT '';
+-- The customs queue (per status, oldest first) and a declaration's latest event of a kind.
+CREATE INDEX ix_declarations_status_submitted ON declarations (status, submitted_at);
+CREATE INDEX ix_customs_events_declaration_kind ON customs_events (declaration_id, kind, id);
+
+-- notifications and webhooks
+-- A user's list, newest first; a webhook's deliveries, newest first, all or by status.
+CREATE INDEX ix_notifications_user_newest ON notifications (user_id, id);
+CREATE INDEX ix_webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX ix_webhook_deliveries_webhook_status ON webhook_deliveries (webhook_id, status, id);
+
+-- fx
+-- The receipts of one uploaded bank statement (the list filtered by statement reference).
+CREATE INDEX ix_fx_receipts_statement ON fx_receipts (statement_ref);

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"mpt/handlers"
+	"mpt/workflow"
+	"mpt/workflow/servicetest"
 	"mpt/workflow/testkit"
 )
 
@@ -116,4 +119,20 @@ func (c *client) postJSON(path, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return c.do(req)
+}
+
+// apiAs is an API client holding a fresh bearer token of a seeded user, made through svc (a
+// service over the app's database); "" gives a client without a token.
+func (a *app) apiAs(t *testing.T, svc *workflow.Service, username string) *client {
+	t.Helper()
+	c := a.anon(t)
+	if username == "" {
+		return c
+	}
+	tok, err := svc.CreateAPIToken(context.Background(), servicetest.Actor(t, a.World, username), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.bearer = tok.Token
+	return c
 }

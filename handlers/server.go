@@ -159,4 +159,6 @@ func (s *Server) routes() {
 	s.taxRoutes()           // tax.go: VAT exemption filings
 	s.supervisionRoutes()   // supervision.go: the market supervision desk, spot checks
 	s.notificationRoutes()  // notifications.go: in-app notifications, agents' webhooks
+	s.traceRoutes()         // trace.go: trace search and the trace view of a goods line
+	s.auditRoutes()         // audit.go: the audit log, its verification and checkpoints
 }

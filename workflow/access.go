@@ -90,6 +90,11 @@ const (
 	// Notifications and webhooks (issue 6).
 	ActWebhookManage Action = "webhook.manage" // an agent's webhook URLs and their deliveries
 
+	// Traceability (issue 7): the chain of a goods line from any identifier, and the audit log.
+	ActTrace          Action = "trace.view"      // a merchant its own lines, an agent its merchants', auditors and admins all
+	ActAuditVerify    Action = "audit.verify"    // recompute the audit chain, export checkpoints
+	ActAuditDashboard Action = "audit.dashboard" // exports, lanes, FX and VAT coverage, anomalies
+
 	ActUserManage     Action = "user.manage"
 	ActSettingsView   Action = "settings.view"
 	ActSettingsManage Action = "settings.manage"
@@ -153,6 +158,10 @@ var permissions = map[Action][]string{
 	ActSpotCheckView:   {models.RoleSupervision, models.RoleAuditor, models.RoleAdmin},
 
 	ActWebhookManage: {models.RoleAgent},
+
+	ActTrace:          {models.RoleMerchant, models.RoleAgent, models.RoleAuditor, models.RoleAdmin},
+	ActAuditVerify:    {models.RoleAuditor, models.RoleAdmin},
+	ActAuditDashboard: {models.RoleAuditor, models.RoleAdmin},
 
 	ActUserManage:     {models.RoleAdmin},
 	ActSettingsView:   {models.RoleAdmin, models.RoleAuditor},

@@ -410,3 +410,15 @@ func (s *Service) dummyHash() []byte {
 	})
 	return s.dummy
 }
+
+// ActAs returns an enabled user as the service sees them, without a password: for trusted
+// in-process callers only (the demo loader, the load generator), never reachable over HTTP.
+func (s *Service) ActAs(ctx context.Context, username string) (Actor, error) {
+	var u models.User
+	if err := s.db.WithContext(ctx).Where("username = ? AND disabled = ?", username, false).Take(&u).Error; err != nil {
+		return Actor{}, apperr.Wrap(err, "act as "+username)
+	}
+	a := actorOf(&u)
+	a.Day = s.EntrustmentToday()
+	return a, nil
+}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	"mpt/models"
 	"mpt/workflow/apperr"
@@ -83,6 +84,9 @@ func (rs RuleSet) Check() error {
 		if !hsHeadingRE.MatchString(h) {
 			fs.Add(at, apperr.T("A norm is keyed by an HS heading of 4 digits", "标准值须以 4 位 HS 品目为键"))
 			continue
+		}
+		if n.Unit != "" && (len(n.Unit) != 3 || strings.Trim(n.Unit, "0123456789") != "") {
+			fs.Add(at+".unit", apperr.T("Give the 3-digit customs unit code the value is per, e.g. 007 for pieces", "请填写标准值对应的 3 位海关计量单位代码，例如 007（个）"))
 		}
 		if n.UnitValueUSD == "" && n.KgPerCarton == "" {
 			fs.Add(at, apperr.T("Give unit_value_usd, kg_per_carton or both", "请填写 unit_value_usd、kg_per_carton 或两者"))

@@ -104,8 +104,11 @@ func (r RiskRule) Name(lang string) string {
 }
 
 // HSNorm is what customs expects of goods of one HS heading: the value in USD per legal unit
-// and the gross kilograms per carton. Either may be left empty when customs has no norm.
+// and the gross kilograms per carton. Either may be left empty when customs has no norm. Unit is
+// the customs unit code the value is per (e.g. 007 个, 035 千克): an item declared in another
+// legal unit is not compared, since a price per piece says nothing about a price per kilogram.
 type HSNorm struct {
+	Unit         string  `json:"unit,omitempty"`
 	UnitValueUSD Decimal `json:"unit_value_usd,omitempty"`
 	KgPerCarton  Decimal `json:"kg_per_carton,omitempty"`
 }
@@ -250,7 +253,7 @@ func evalRule(r RiskRule, norms map[string]HSNorm, f RiskFacts) (string, bool) {
 			if b == nil {
 				continue
 			}
-			if r.Kind == RuleUnitValue && it.LegalQty > 0 {
+			if r.Kind == RuleUnitValue && it.LegalQty > 0 && (norms[heading].Unit == "" || norms[heading].Unit == it.LegalUnit) {
 				// USD per legal unit = (cents/100) / (qty/1000).
 				v := new(big.Rat).SetFrac64(int64(it.ValueUSD)*10, int64(it.LegalQty))
 				if b.outside(v) {

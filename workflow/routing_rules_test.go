@@ -34,7 +34,7 @@ func cleanFacts() workflow.RiskFacts {
 	}
 }
 
-var testNorms = map[string]workflow.HSNorm{"9503": {UnitValueUSD: "5.00", KgPerCarton: "8"}, "3924": {KgPerCarton: "10"}}
+var testNorms = map[string]workflow.HSNorm{"9503": {Unit: "007", UnitValueUSD: "5.00", KgPerCarton: "8"}, "3924": {KgPerCarton: "10"}}
 
 // one is a rule set of a single rule and no random selection.
 func one(r workflow.RiskRule) workflow.RuleSet {
@@ -80,6 +80,8 @@ func TestRouteRules(t *testing.T) {
 		{"HitUnitValueFractionalQty", unitValue, func(f *workflow.RiskFacts) { f.Items[0].LegalQty = 100_001; f.Items[0].ValueUSD = 100_00 }, true},
 		{"OKUnitValueNoNormForHeading", unitValue, func(f *workflow.RiskFacts) { f.Items[0].HSCode = "3924100000"; f.Items[0].ValueUSD = 1 }, false},
 		{"OKUnitValueZeroQty", unitValue, func(f *workflow.RiskFacts) { f.Items[0].LegalQty = 0 }, false},
+		// A norm per piece says nothing of a price per kilogram: other units are not compared.
+		{"OKUnitValueOtherUnit", unitValue, func(f *workflow.RiskFacts) { f.Items[0].LegalUnit = "035"; f.Items[0].ValueUSD = 99_99 }, false},
 
 		{"OKKgPerCartonAtNorm", kgCarton, nil, false},
 		{"OKKgPerCartonAtLowBound", kgCarton, func(f *workflow.RiskFacts) { f.Items[0].GrossGrams = 20_000 }, false},

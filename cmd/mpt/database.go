@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"mpt/models"
+	"mpt/workflow"
 	"mpt/workflow/demo"
 	"mpt/workflow/refdata"
 )
@@ -60,21 +61,28 @@ func migrateNow(ctx context.Context, d *database, cfg *config, out io.Writer) er
 	return err
 }
 
-// fillDemo loads the demo data into an empty database and remembers that it did.
-func fillDemo(ctx context.Context, db *gorm.DB) (*demo.Summary, error) {
+// fillDemo loads the demo data into an empty database, takes part of its trade through
+// customs, FX and tax with the real service (so every desk has work and history), and remembers
+// that it did.
+func fillDemo(ctx context.Context, db *gorm.DB) (*demo.Summary, *demo.FlowSummary, error) {
 	ref, err := refdata.Load()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := time.Now().UTC()
 	sum, err := demo.Load(ctx, db, ref, demo.Defaults(now))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	svc := workflow.NewService(db, ref, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	flow, err := demo.Flow(ctx, svc, db)
+	if err != nil {
+		return nil, nil, err
 	}
 	if _, err := models.InitSetting(ctx, db, models.SettingDemoLoaded, now.Format(time.RFC3339), now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return sum, nil
+	return sum, flow, nil
 }
 
 // printLogins shows the demo logins a newcomer can use.
@@ -137,12 +145,13 @@ func loadDemo(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := migrateNow(ctx, d, &cfg, stdout); err != nil {
 		return err
 	}
-	sum, err := fillDemo(ctx, d.db)
+	sum, flow, err := fillDemo(ctx, d.db)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "demo data loaded: %d merchants, %d agents, %d buyers, %d goods, %d transactions (%d lines), %d exchange rates\n",
 		sum.Merchants, sum.Agents, sum.Buyers, sum.Goods, sum.Transactions, sum.Lines, sum.Rates)
+	fmt.Fprintln(stdout, "demo trade:", flow)
 	printLogins(stdout, sum.Logins)
 	return nil
 }

@@ -63,10 +63,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	var logins []demo.Login
 	if newSQLite && !*noDemo {
 		fmt.Fprintln(stdout, "new database: loading demo data…")
-		sum, err := fillDemo(ctx, d.db)
+		sum, flow, err := fillDemo(ctx, d.db)
 		if err != nil {
 			return err
 		}
+		fmt.Fprintln(stdout, "demo trade:", flow)
 		logins = sum.Logins
 	} else if _, loaded, err := models.GetSetting(ctx, d.db, models.SettingDemoLoaded); err == nil && loaded {
 		logins = demo.Logins(demo.Defaults(time.Now()))

@@ -50,14 +50,14 @@ INSERT INTO risk_rule_sets (version, rules_json, min_rates_json, note, active, c
      "name_en": "Packing list differs from the declaration by more than 5%", "name_zh": "装箱单与报关单相差超过 5%"}
   ],
   "norms": {
-    "3924": {"unit_value_usd": "3.00", "kg_per_carton": "10"},
-    "3926": {"unit_value_usd": "1.00", "kg_per_carton": "10"},
-    "4202": {"unit_value_usd": "6.00", "kg_per_carton": "12"},
-    "6117": {"unit_value_usd": "2.50", "kg_per_carton": "10"},
-    "6307": {"unit_value_usd": "1.50", "kg_per_carton": "12"},
-    "8513": {"unit_value_usd": "4.00", "kg_per_carton": "12"},
-    "9503": {"unit_value_usd": "5.00", "kg_per_carton": "8"},
-    "9505": {"unit_value_usd": "2.00", "kg_per_carton": "6"}
+    "3924": {"unit": "007", "unit_value_usd": "3.00", "kg_per_carton": "10"},
+    "3926": {"unit": "007", "unit_value_usd": "1.00", "kg_per_carton": "10"},
+    "4202": {"unit": "007", "unit_value_usd": "3.00", "kg_per_carton": "12"},
+    "6117": {"unit": "007", "unit_value_usd": "2.50", "kg_per_carton": "10"},
+    "6307": {"unit": "007", "unit_value_usd": "1.50", "kg_per_carton": "12"},
+    "8513": {"unit": "007", "unit_value_usd": "4.00", "kg_per_carton": "12"},
+    "9503": {"unit": "007", "unit_value_usd": "5.00", "kg_per_carton": "8"},
+    "9505": {"unit": "007", "unit_value_usd": "2.00", "kg_per_carton": "6"}
   }
 }', '{"red": 20, "yellow": 30, "blue": 20}',
 'Shipped defaults; the norms are demo assumptions for customs to replace / 系统预置；标准值为演示假设，待海关替换', TRUE, CURRENT_TIMESTAMP);

@@ -407,14 +407,28 @@ func (s *Service) traceTimeline(db *gorm.DB, v *TraceView) error {
 		        e.action, e.old_json, e.new_json`).
 		Joins("LEFT JOIN users u ON u.id = e.actor_user_id")
 	cond := db.Where("1 = 0")
+	id := strconv.FormatInt(v.Line.ID, 10)
+	mentions := []any{`%"line_id":` + id + `,%`, `%"line_id":` + id + `}%`, `%[` + id + `,%`, `%,` + id + `,%`, `%,` + id + `]%`, `%[` + id + `]%`}
 	for _, k := range keys {
-		cond = cond.Or("e.entity = ? AND e.entity_id = ?", k.entity, k.id)
+		if k.entity != "consolidation" {
+			cond = cond.Or("e.entity = ? AND e.entity_id = ?", k.entity, k.id)
+			continue
+		}
+		// A consolidation holds many merchants' lines: of its per-line changes, only those
+		// naming this line belong to its trace.
+		cond = cond.Or(`e.entity = ? AND e.entity_id = ? AND (e.action NOT IN ? OR e.new_json LIKE ? OR e.new_json LIKE ?
+		    OR e.new_json LIKE ? OR e.new_json LIKE ? OR e.new_json LIKE ? OR e.new_json LIKE ?)`,
+			append([]any{k.entity, k.id, consolidationLineActions}, mentions...)...)
 	}
 	if err := q.Where(cond).Order("e.id").Limit(traceTimelineLimit).Scan(&v.Timeline).Error; err != nil {
 		return apperr.Wrap(err, "trace timeline")
 	}
 	return nil
 }
+
+// consolidationLineActions are the consolidation's audited changes that concern some of its lines
+// (their audit values name the lines by id).
+var consolidationLineActions = []string{"allocate_lines", "file_lines", "remove_line", "pack", "pack_rest"}
 
 // traceTimelineLimit bounds the timeline of one trace (a busy consolidation's entries included).
 const traceTimelineLimit = 1000

@@ -30,6 +30,9 @@ func (f *FlowSummary) String() string {
 // watch-listed buyer among its merchants' customers counts as one of them).
 const flowBuyersPerAgent = 3
 
+// flowDestinations are where the demo's containers sail: country of arrival and port.
+var flowDestinations = [][2]string{{"AE", "Jebel Ali"}, {"RU", "Novorossiysk"}, {"NG", "Lagos (Apapa)"}}
+
 // flowLinesPerBuyer bounds the lines of one buyer in a consolidation.
 const flowLinesPerBuyer = 40
 
@@ -202,7 +205,8 @@ func flowConsolidate(ctx context.Context, svc *workflow.Service, db *gorm.DB, ag
 	if len(picked) == 0 {
 		return nil, nil
 	}
-	c, err := svc.OpenConsolidation(ctx, agent, workflow.ConsolidationInput{DestinationCountry: "AE", DestinationPort: "Jebel Ali",
+	dest := flowDestinations[n%len(flowDestinations)]
+	c, err := svc.OpenConsolidation(ctx, agent, workflow.ConsolidationInput{DestinationCountry: dest[0], DestinationPort: dest[1],
 		TransportMode: "2", TradeTerms: "FOB", ExitPort: "Ningbo", StuffingPlace: "义乌国际陆港监管场站"})
 	if err != nil {
 		return nil, fmt.Errorf("open consolidation: %w", err)

@@ -67,6 +67,29 @@ func TestFlow(t *testing.T) {
 		if n := count(&models.Declaration{}, "id NOT IN (SELECT CAST(entity_id AS BIGINT) FROM audit_entries WHERE entity = 'declaration' AND action = 'submit')"); n != 0 {
 			t.Errorf("%d declarations without a submission in the audit log", n)
 		}
+		// A line's trace holds its consolidation's changes to it, not those to the other lines.
+		var code string
+		if err := db.Raw(`SELECT tl.trace_code FROM transaction_lines tl JOIN packing_lines pl ON pl.transaction_line_id = tl.id
+		    ORDER BY tl.id LIMIT 1`).Scan(&code).Error; err != nil || code == "" {
+			t.Fatalf("a packed line: %q %v", code, err)
+		}
+		auditor, err := svc.ActAs(context.Background(), "auditor")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tv, err := svc.Trace(context.Background(), auditor, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions := map[string]int{}
+		for _, e := range tv.Timeline {
+			if e.Entity == "consolidation" {
+				actions[e.Action]++
+			}
+		}
+		if actions["open"] != 1 || actions["allocate_lines"] != 1 || actions["pack_rest"] != 1 || actions["close"] != 1 {
+			t.Errorf("consolidation entries in the trace of %s: %v", code, actions)
+		}
 		v, err := models.VerifyAudit(context.Background(), db, nil, nil)
 		if err != nil || !v.OK() {
 			t.Fatalf("audit chain: %v %+v", err, v)

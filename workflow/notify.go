@@ -112,23 +112,33 @@ func noticeUsers(tx *gorm.DB, n Notice) ([]int64, error) {
 	if len(n.UserIDs) == 0 && len(n.Roles) == 0 && len(n.MerchantIDs) == 0 && len(n.AgentIDs) == 0 {
 		return nil, nil
 	}
-	cond := tx.Where("1 = 0")
+	// One OR term per kind of audience, each on its own index (no constant term, which would
+	// make SQLite scan the users table); sorted here rather than by the query for the same reason.
+	var cond *gorm.DB
+	or := func(query string, arg any) {
+		if cond == nil {
+			cond = tx.Where(query, arg)
+		} else {
+			cond = cond.Or(query, arg)
+		}
+	}
 	if len(n.UserIDs) > 0 {
-		cond = cond.Or("id IN ?", n.UserIDs)
+		or("id IN ?", n.UserIDs)
 	}
 	if len(n.Roles) > 0 {
-		cond = cond.Or("role IN ?", n.Roles)
+		or("role IN ?", n.Roles)
 	}
 	if len(n.MerchantIDs) > 0 {
-		cond = cond.Or("merchant_id IN ?", n.MerchantIDs)
+		or("merchant_id IN ?", n.MerchantIDs)
 	}
 	if len(n.AgentIDs) > 0 {
-		cond = cond.Or("agent_id IN ?", n.AgentIDs)
+		or("agent_id IN ?", n.AgentIDs)
 	}
 	var ids []int64
-	if err := tx.Model(&models.User{}).Where("disabled = ?", false).Where(cond).Order("id").Pluck("id", &ids).Error; err != nil {
+	if err := tx.Model(&models.User{}).Where(cond).Where("disabled = ?", false).Pluck("id", &ids).Error; err != nil {
 		return nil, apperr.Wrap(err, "load notice audience")
 	}
+	slices.Sort(ids)
 	return slices.Compact(ids), nil
 }
 

@@ -406,21 +406,31 @@ func (s *Service) traceTimeline(db *gorm.DB, v *TraceView) error {
 		Select(`e.id AS audit_id, e.at, COALESCE(u.display_name, '') AS actor_name, e.actor_role, e.entity, e.entity_id,
 		        e.action, e.old_json, e.new_json`).
 		Joins("LEFT JOIN users u ON u.id = e.actor_user_id")
-	cond := db.Where("1 = 0")
+	// Each key is its own OR term, so that SQLite searches the (entity, entity_id) index once
+	// per key (a constant term such as "1 = 0" in the OR would turn that into a full scan).
+	var cond *gorm.DB
+	or := func(query string, args ...any) {
+		if cond == nil {
+			cond = db.Where(query, args...)
+		} else {
+			cond = cond.Or(query, args...)
+		}
+	}
 	id := strconv.FormatInt(v.Line.ID, 10)
 	mentions := []any{`%"line_id":` + id + `,%`, `%"line_id":` + id + `}%`, `%[` + id + `,%`, `%,` + id + `,%`, `%,` + id + `]%`, `%[` + id + `]%`}
 	for _, k := range keys {
 		if k.entity != "consolidation" {
-			cond = cond.Or("e.entity = ? AND e.entity_id = ?", k.entity, k.id)
+			or("e.entity = ? AND e.entity_id = ?", k.entity, k.id)
 			continue
 		}
 		// A consolidation holds many merchants' lines: of its per-line changes, only those
 		// naming this line belong to its trace.
-		cond = cond.Or(`e.entity = ? AND e.entity_id = ? AND (e.action NOT IN ? OR e.new_json LIKE ? OR e.new_json LIKE ?
+		or(`e.entity = ? AND e.entity_id = ? AND (e.action NOT IN ? OR e.new_json LIKE ? OR e.new_json LIKE ?
 		    OR e.new_json LIKE ? OR e.new_json LIKE ? OR e.new_json LIKE ? OR e.new_json LIKE ?)`,
 			append([]any{k.entity, k.id, consolidationLineActions}, mentions...)...)
 	}
-	if err := q.Where(cond).Order("e.id").Limit(traceTimelineLimit).Scan(&v.Timeline).Error; err != nil {
+	// "+e.id": sort the few matching entries; never walk the whole log in id order looking for them.
+	if err := q.Where(cond).Order("+e.id").Limit(traceTimelineLimit).Scan(&v.Timeline).Error; err != nil {
 		return apperr.Wrap(err, "trace timeline")
 	}
 	return nil

@@ -132,14 +132,15 @@ func readStatement(name string, data []byte) ([]statementRow, apperr.Text) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
 			}
 			return nil, apperr.Tf("Line %d of the file is not valid CSV; check its quotes", "文件第 %d 行不是有效的 CSV 格式，请检查引号", line)
 		}
+		line, _ := r.FieldPos(0) // only after a record was read: FieldPos panics after an error
 		if blankRecord(rec) {
 			continue
 		}

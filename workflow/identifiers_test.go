@@ -348,6 +348,15 @@ func FuzzCheckUSCC(f *testing.F) {
 			if !ok || (v.OK != (want == v.Value[17])) {
 				t.Fatalf("verdict %+v disagrees with check character %q", v, want)
 			}
+			// The right check character turns a code under review into a valid one.
+			if fixed := CheckUSCC(v.Value[:17] + string(want)); !fixed.OK {
+				t.Fatalf("%q with check character %q: %+v", v.Value, want, fixed)
+			}
+		}
+		if v.OK {
+			if lower := CheckUSCC(strings.ToLower(v.Value)); lower != v {
+				t.Fatalf("lower case of valid %q: %+v", v.Value, lower)
+			}
 		}
 	})
 }
@@ -362,6 +371,14 @@ func FuzzCheckContainerNumber(f *testing.F) {
 			if want, ok := ContainerCheckDigit(v.Value[:10]); !ok || int(v.Value[10]-'0') != want {
 				t.Fatalf("OK verdict %+v with a wrong check digit", v)
 			}
+			// As printed on a box: owner code and category, serial, check digit.
+			printed := v.Value[:4] + " " + v.Value[4:10] + "-" + v.Value[10:]
+			if p := CheckContainerNumber(printed); p != v {
+				t.Fatalf("printed form %q of valid %q: %+v", printed, v.Value, p)
+			}
+		}
+		if v.NeedsReview {
+			t.Fatalf("a container number never goes to review: %+v", v)
 		}
 	})
 }
@@ -377,6 +394,14 @@ func FuzzCheckHSCode(f *testing.F) {
 			if _, found := s.HSSubheading(v.Value[:6]); !found {
 				t.Fatalf("OK verdict %+v for a code that is not an HS 2022 subheading", v)
 			}
+			// As printed in the tariff, with dots.
+			dotted := v.Value[:4] + "." + v.Value[4:6] + "." + v.Value[6:8] + "." + v.Value[8:]
+			if d := CheckHSCode(s, dotted); d != v {
+				t.Fatalf("tariff form %q of valid %q: %+v", dotted, v.Value, d)
+			}
+		}
+		if v.NeedsReview {
+			t.Fatalf("an HS code never goes to review: %+v", v)
 		}
 	})
 }

@@ -199,7 +199,9 @@ func PreviewDeclarations(ref *refdata.Set, in *PreviewInput) (*PreviewOutput, er
 	return out, nil
 }
 
-// previewLine checks one input line and turns it into a DeclLine (LineID = position + 1).
+// previewLine checks one input line and turns it into a DeclLine (LineID = position + 1). A
+// line's quantity and masses have the app's limits (MaxLineQuantity, MaxLineGrams), so that the
+// sums of a declaration's items cannot overflow.
 func previewLine(ref *refdata.Set, prefixes []models.HSPrefix, i int, pl PreviewLine, ids map[string]bool) (DeclLine, error) {
 	id := strings.TrimSpace(pl.ID)
 	name := fmt.Sprintf("line %d", i+1)
@@ -233,20 +235,20 @@ func previewLine(ref *refdata.Set, prefixes []models.HSPrefix, i int, pl Preview
 		return bad("legal_unit", "not a customs unit code (e.g. 007 for pieces, 035 for kg)", "不是海关计量单位代码（如 007 个、035 千克）")
 	}
 	qty, err := models.ParseQuantity(string(pl.Qty))
-	if err != nil || qty <= 0 {
-		return bad("qty", "a positive number with at most 3 decimals", "须为正数，最多 3 位小数")
+	if err != nil || qty <= 0 || qty > MaxLineQuantity {
+		return bad("qty", "a positive number with at most 3 decimals, at most 100,000,000", "须为正数，最多 3 位小数，不超过 100,000,000")
 	}
 	value, err := models.ParseMoney(string(pl.ValueUSD))
 	if err != nil || value < 0 {
 		return bad("value_usd", "an amount with at most 2 decimals", "须为金额，最多 2 位小数")
 	}
 	net, err := models.ParseKg(string(pl.NetKg))
-	if err != nil || net < 0 {
-		return bad("net_kg", "kilograms with at most 3 decimals", "须为千克数，最多 3 位小数")
+	if err != nil || net < 0 || net > MaxLineGrams {
+		return bad("net_kg", "kilograms with at most 3 decimals, at most 10,000,000", "须为千克数，最多 3 位小数，不超过 10,000,000")
 	}
 	gross, err := models.ParseKg(string(pl.GrossKg))
-	if err != nil || gross < net {
-		return bad("gross_kg", "kilograms with at most 3 decimals, not less than net_kg", "须为千克数，最多 3 位小数，且不小于净重")
+	if err != nil || gross < net || gross > MaxLineGrams {
+		return bad("gross_kg", "kilograms with at most 3 decimals, not less than net_kg, at most 10,000,000", "须为千克数，最多 3 位小数，不小于净重且不超过 10,000,000")
 	}
 	_, notSimple := NotSimplifiableReason(prefixes, v.Value)
 	return DeclLine{LineID: int64(i + 1), HSCode: v.Value, Name: strings.TrimSpace(pl.Name), Spec: strings.TrimSpace(pl.Spec),

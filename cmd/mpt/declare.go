@@ -33,6 +33,12 @@ func declare(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return declareFrom(ref, in, stdout)
+}
+
+// declareFrom reads the JSON lines from in and writes the preview to stdout, or returns the
+// exit-1 error naming what is wrong.
+func declareFrom(ref *refdata.Set, in io.Reader, stdout io.Writer) error {
 	input, err := workflow.ReadPreviewInput(in)
 	if err == nil {
 		var out *workflow.PreviewOutput

@@ -47,6 +47,8 @@ Usage:
   mpt audit verify [flags]   recompute the audit log's hash chain; exit 1 names the first broken entry
   mpt audit checkpoints      print the daily checkpoint hashes, to keep outside the system
   mpt customs replay DECL    replay a declaration's risk routing; exit 1 when it differs from what was stored
+  mpt backup FILE            copy the live SQLite database into a new FILE (consistent while the server runs)
+  mpt restore FILE           replace the SQLite database by a backup FILE; stop the server first
   mpt version                print the version
 
 Run 'mpt COMMAND -h' for a command's flags. Every flag also reads an MPT_* environment variable.
@@ -73,6 +75,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return audit(ctx, args, stdout, stderr, getenv)
 	case "customs":
 		return customs(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		return backup(ctx, args, stdout, stderr, getenv)
+	case "restore":
+		return restore(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "mpt", version())
 		return nil

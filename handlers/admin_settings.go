@@ -32,6 +32,7 @@ type settingsRequest struct {
 	TaxDueDay     string `form:"tax_due_day" validate:"required,max=4"`
 	SpotCheck     string `form:"spot_check_min_permille" validate:"required,max=5"`
 	FXDays        string `form:"fx_unallocated_days" validate:"required,max=4"`
+	Revision      string `form:"revision" validate:"max=64"` // the settings' revision the form was made from
 }
 
 func (s *Server) adminSettingsPage(c echo.Context, p AdminSettingsPage, form *settingsRequest, status int) error {
@@ -43,7 +44,7 @@ func (s *Server) adminSettingsPage(c echo.Context, p AdminSettingsPage, form *se
 	cur := ov.Current
 	p.Form = settingsRequest{CapUSD: cur.CapUSD.String(), ItemLimit: strconv.Itoa(cur.ItemLimit),
 		CustomsOffice: cur.CustomsOffice, TaxDueDay: strconv.Itoa(cur.TaxDueDay),
-		SpotCheck: strconv.Itoa(cur.SpotCheckMinPermille), FXDays: strconv.Itoa(cur.FXUnallocatedDays)}
+		SpotCheck: strconv.Itoa(cur.SpotCheckMinPermille), FXDays: strconv.Itoa(cur.FXUnallocatedDays), Revision: ov.Revision}
 	if form != nil {
 		p.Form = *form
 	}
@@ -61,7 +62,7 @@ func (s *Server) adminSettingsSave(c echo.Context) error {
 		var n int
 		n, err = s.svc.SetSettings(c.Request().Context(), actorOf(c), workflow.SettingsInput{
 			CapUSD: req.CapUSD, ItemLimit: req.ItemLimit, CustomsOffice: req.CustomsOffice, TaxDueDay: req.TaxDueDay,
-			SpotCheckMinPermille: req.SpotCheck, FXUnallocatedDays: req.FXDays})
+			SpotCheckMinPermille: req.SpotCheck, FXUnallocatedDays: req.FXDays, Revision: req.Revision})
 		if err == nil {
 			msg := apperr.Tf("Settings saved: %d change(s)", "设置已保存：%d 项变更", n)
 			if n == 0 {

@@ -21,7 +21,6 @@ import (
 func (s *Server) transactionRoutes() {
 	get, post := http.MethodGet, http.MethodPost
 	list, view, manage := workflow.ActTransactionList, workflow.ActTransactionView, workflow.ActTransactionManage
-	imports := workflow.NewImportJobs()
 
 	s.handle(get, "/transactions", list, s.txnList)
 	s.handle(get, "/transactions/new", manage, s.txnNew)
@@ -45,8 +44,8 @@ func (s *Server) transactionRoutes() {
 	s.handle(post, "/documents/:id/delete", manage, s.documentDelete)
 
 	s.handle(get, "/transactions/:id/import", manage, s.txnImportForm)
-	s.handle(post, "/transactions/:id/import", manage, s.txnImportStart(imports))
-	s.handle(get, "/imports/:job", manage, s.txnImportStatus(imports))
+	s.handle(post, "/transactions/:id/import", manage, s.txnImportStart)
+	s.handle(get, "/imports/:job", manage, s.txnImportStatus)
 
 	s.handle(get, "/transactions/:id/labels", view, s.txnLabels)
 	s.handle(get, "/transactions/:id/lines/:line/label", view, s.txnLineLabel)

@@ -44,42 +44,40 @@ func (s *Server) txnImportForm(c echo.Context) error {
 	return s.txnImportPage(c, TxnImportPage{TxnPage: s.txnPage(c)}, http.StatusOK)
 }
 
-// txnImportStart reads the uploaded file (at most 10 MB) and starts the import as a job of the
-// registry; the browser goes to the job's progress page.
-func (s *Server) txnImportStart(jobs *workflow.ImportJobs) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id, err := txnID(c)
+// txnImportStart reads the uploaded file (at most 10 MB) and starts the import as a job (kept in
+// the database, so any instance shows its progress); the browser goes to the job's progress page.
+func (s *Server) txnImportStart(c echo.Context) error {
+	id, err := txnID(c)
+	if err != nil {
+		return err
+	}
+	p := TxnImportPage{TxnPage: s.txnPage(c)}
+	in := workflow.ImportInput{}
+	in.Version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
+	fh, ferr := c.FormFile("file")
+	if ferr == nil {
+		in.FileName = fh.Filename
+		f, err := fh.Open()
 		if err != nil {
+			return apperr.Wrap(err, "open upload")
+		}
+		var buf bytes.Buffer
+		_, err = io.Copy(&buf, io.LimitReader(f, workflow.MaxImportFileSize+1))
+		f.Close()
+		if err != nil {
+			return apperr.Wrap(err, "read upload")
+		}
+		in.Data = buf.Bytes()
+	}
+	job, err := s.svc.StartImport(c.Request().Context(), p.Actor, id, in)
+	if err != nil {
+		status, shown := txnFormFailed(&p.Page, err)
+		if !shown {
 			return err
 		}
-		p := TxnImportPage{TxnPage: s.txnPage(c)}
-		in := workflow.ImportInput{}
-		in.Version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
-		fh, ferr := c.FormFile("file")
-		if ferr == nil {
-			in.FileName = fh.Filename
-			f, err := fh.Open()
-			if err != nil {
-				return apperr.Wrap(err, "open upload")
-			}
-			var buf bytes.Buffer
-			_, err = io.Copy(&buf, io.LimitReader(f, workflow.MaxImportFileSize+1))
-			f.Close()
-			if err != nil {
-				return apperr.Wrap(err, "read upload")
-			}
-			in.Data = buf.Bytes()
-		}
-		job, err := s.svc.StartImport(c.Request().Context(), p.Actor, jobs, id, in)
-		if err != nil {
-			status, shown := txnFormFailed(&p.Page, err)
-			if !shown {
-				return err
-			}
-			return s.txnImportPage(c, p, status)
-		}
-		return c.Redirect(http.StatusSeeOther, "/imports/"+job.ID)
+		return s.txnImportPage(c, p, status)
 	}
+	return c.Redirect(http.StatusSeeOther, "/imports/"+strconv.FormatInt(job, 10))
 }
 
 // TxnImportJobPage shows an import's progress, then its result or every problem of the file.
@@ -158,20 +156,19 @@ func (p TxnImportJobPage) ErrorsText() string {
 }
 
 // txnImportStatus shows a job of the user's: the page, or its progress block for htmx.
-func (s *Server) txnImportStatus(jobs *workflow.ImportJobs) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		p := TxnImportJobPage{TxnPage: s.txnPage(c)}
-		job, err := jobs.Get(p.Actor, c.Param("job"))
-		if err != nil {
-			return err
-		}
-		p.S = job.Status()
-		c.Response().Header().Add("Vary", "HX-Request")
-		if txnHTMX(c) {
-			return s.views.Render(c, http.StatusOK, "transaction_import_status", p)
-		}
-		return s.views.Render(c, http.StatusOK, "transaction_import_job", p)
+func (s *Server) txnImportStatus(c echo.Context) error {
+	p := TxnImportJobPage{TxnPage: s.txnPage(c)}
+	id, _ := strconv.ParseInt(c.Param("job"), 10, 64) // not a number: no such job
+	st, err := s.svc.ImportStatus(c.Request().Context(), p.Actor, id)
+	if err != nil {
+		return err
 	}
+	p.S = st
+	c.Response().Header().Add("Vary", "HX-Request")
+	if txnHTMX(c) {
+		return s.views.Render(c, http.StatusOK, "transaction_import_status", p)
+	}
+	return s.views.Render(c, http.StatusOK, "transaction_import_job", p)
 }
 
 // txnTemplateCSV downloads the CSV import template.

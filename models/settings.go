@@ -131,5 +131,6 @@ func All() []any {
 		&AuditEntry{},
 		&BuyerLink{}, &IdempotencyKey{},
 		&Notification{}, &Webhook{}, &WebhookDelivery{},
+		&ImportJob{},
 	}
 }

@@ -360,11 +360,12 @@ func (s *Service) ReleaseDeclaration(ctx context.Context, actor Actor, id, versi
 		if err != nil {
 			return err
 		}
-		if code, why := releaseBlock(d, info, actor.UserID); !why.IsZero() {
-			return apperr.New(code, why)
-		}
+		// The version first: a request made from a page that is out of date is told to reload.
 		if err := customsCheckVersion(d, version); err != nil {
 			return err
+		}
+		if code, why := releaseBlock(d, info, actor.UserID); !why.IsZero() {
+			return apperr.New(code, why)
 		}
 		old := customsAudit(d)
 		now := s.now()

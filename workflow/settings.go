@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"mpt/models"
 	"mpt/workflow/apperr"
@@ -82,7 +85,26 @@ type SettingsInput struct {
 	// (callers from before these settings existed).
 	SpotCheckMinPermille string
 	FXUnallocatedDays    string
+	// Revision is the settings' revision the admin saw (SettingsOverview.Revision): a save over
+	// settings another admin changed meanwhile is a conflict, never a silent overwrite of the
+	// other's change. Empty skips the check (callers without a form, such as tools).
+	Revision string
 }
+
+// SettingsRevision identifies the stored values of the settings admins maintain (a hash of
+// keys and values): the settings table's optimistic lock, as a version column is a row's.
+func settingsRevision(rows []models.Setting) string {
+	sorted := slices.Clone(rows)
+	slices.SortFunc(sorted, func(a, b models.Setting) int { return strings.Compare(a.Key, b.Key) })
+	h := sha256.New()
+	for _, r := range sorted {
+		h.Write([]byte(r.Key + "\x00" + r.Value + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+var errSettingsChanged = apperr.New(apperr.Conflict, apperr.T("Another admin changed the settings meanwhile; reload the page and make your change again",
+	"其他管理员已修改设置，请刷新页面后重新修改"))
 
 // settingValues checks the input and returns each key's stored text.
 func (in SettingsInput) settingValues() (map[string]string, error) {
@@ -151,8 +173,13 @@ func (s *Service) SetSettings(ctx context.Context, actor Actor, in SettingsInput
 	changed := 0
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		var rows []models.Setting
-		if err := tx.Where("key IN ?", settingKeys).Find(&rows).Error; err != nil {
+		// Locked (FOR UPDATE on PostgreSQL; SQLite writers are serialised anyway), so a second
+		// save waits for the first and then sees its values.
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("key IN ?", settingKeys).Find(&rows).Error; err != nil {
 			return err
+		}
+		if in.Revision != "" && in.Revision != settingsRevision(rows) {
+			return errSettingsChanged
 		}
 		old := map[string]*models.Setting{}
 		for i := range rows {
@@ -175,7 +202,9 @@ func (s *Service) SetSettings(ctx context.Context, actor Actor, in SettingsInput
 					"value": value, "updated_by_user_id": row.UpdatedByUserID, "updated_at": now}).Error; err != nil {
 					return err
 				}
-			} else if err := tx.Create(&row).Error; err != nil {
+			} else if err := tx.Create(&row).Error; models.IsUniqueViolation(err) {
+				return errSettingsChanged // another admin stored it first
+			} else if err != nil {
 				return err
 			}
 			if err := s.audit(ctx, tx, actor, "setting", key, "update", before, settingAudit{Key: key, Value: value}); err != nil {
@@ -214,8 +243,10 @@ type Change struct {
 // history of changes.
 type SettingsOverview struct {
 	Current Settings
-	Rows    []SettingRow
-	History []Change
+	// Revision identifies the stored values; the settings form sends it back (SettingsInput).
+	Revision string
+	Rows     []SettingRow
+	History  []Change
 }
 
 // SettingsOverview returns the settings with who changed them when, for admins and auditors.
@@ -232,6 +263,7 @@ func (s *Service) SettingsOverview(ctx context.Context, actor Actor) (*SettingsO
 		return nil, apperr.Wrap(err, "load settings")
 	}
 	byKey := map[string]models.Setting{}
+	revision := settingsRevision(rows)
 	var ids []int64
 	for _, r := range rows {
 		byKey[r.Key] = r
@@ -250,7 +282,7 @@ func (s *Service) SettingsOverview(ctx context.Context, actor Actor) (*SettingsO
 		models.SettingSpotCheckMinPermille: strconv.Itoa(def.SpotCheckMinPermille),
 		models.SettingFXUnallocatedDays:    strconv.Itoa(def.FXUnallocatedDays),
 	}
-	out := &SettingsOverview{Current: cur}
+	out := &SettingsOverview{Current: cur, Revision: revision}
 	for _, key := range settingKeys {
 		r, ok := byKey[key]
 		if !ok {

@@ -131,7 +131,7 @@ func badImportFile(t apperr.Text) error { return importProblemErr{t} }
 
 // readImportFile reads an .xlsx or .csv file of lines. The format is told by the content (an
 // .xlsx is a zip archive), checked against the name's extension.
-func readImportFile(name string, data []byte, job *ImportJob) (*importSheet, error) {
+func readImportFile(name string, data []byte, job *ImportProgress) (*importSheet, error) {
 	lower := strings.ToLower(name)
 	isZip := bytes.HasPrefix(data, []byte("PK\x03\x04"))
 	switch {
@@ -159,7 +159,7 @@ var errImportZipBomb = badImportFile(apperr.Tf("The .xlsx file unpacks to more t
 // and a file that would unpack to more than MaxImportUnzipped is refused without unpacking
 // anything (Go's zip reader also refuses a part that inflates past its declared size); excelize
 // enforces the same limits itself (UnzipSizeLimit, UnzipXMLSizeLimit).
-func readImportXLSX(data []byte, job *ImportJob) (*importSheet, error) {
+func readImportXLSX(data []byte, job *ImportProgress) (*importSheet, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, badImportFile(apperr.T("The .xlsx file is damaged and cannot be read; save it again from Excel or WPS", "该 .xlsx 文件已损坏，无法读取，请用 Excel 或 WPS 重新保存"))
@@ -218,7 +218,7 @@ func readImportXLSX(data []byte, job *ImportJob) (*importSheet, error) {
 
 // readImportCSV reads a CSV file: UTF-8 (with or without BOM) or, as Chinese Excel saves it, GB18030;
 // comma-, semicolon- or tab-separated.
-func readImportCSV(data []byte, job *ImportJob) (*importSheet, error) {
+func readImportCSV(data []byte, job *ImportProgress) (*importSheet, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		decoded, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
@@ -244,10 +244,15 @@ func readImportCSV(data []byte, job *ImportJob) (*importSheet, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
 			return nil, badImportFile(apperr.Tf("Line %d of the file is not valid CSV; check its quotes", "文件第 %d 行不是有效的 CSV 格式，请检查引号", line))
 		}
+		line, _ := r.FieldPos(0) // only after a record was read: FieldPos panics after an error
 		if cols == nil {
 			if blankRecord(rec) {
 				continue
@@ -292,7 +297,7 @@ func txnImportHeader(cells []string, rowNo int, sh *importSheet) ([]ImportColumn
 }
 
 // addRow keeps a data row (blank rows are skipped).
-func (sh *importSheet) addRow(cols []ImportColumn, cells []string, rowNo int, fromXLSX bool, job *ImportJob) error {
+func (sh *importSheet) addRow(cols []ImportColumn, cells []string, rowNo int, fromXLSX bool, job *ImportProgress) error {
 	if blankRecord(cells) {
 		return nil
 	}
@@ -364,7 +369,7 @@ func importAudit(in ImportInput, res *ImportResult) map[string]any {
 // parsed exactly, gross ≥ net, …) and every problem reported with its row and column; only a
 // file without problems is written, all of it in one database transaction (batched inserts),
 // with one audit entry naming the file and its hash. job (may be nil) counts the progress.
-func (s *Service) ImportLines(ctx context.Context, actor Actor, transactionID int64, in ImportInput, job *ImportJob) (*ImportResult, error) {
+func (s *Service) ImportLines(ctx context.Context, actor Actor, transactionID int64, in ImportInput, job *ImportProgress) (*ImportResult, error) {
 	if err := transactionManager(actor); err != nil {
 		return nil, err
 	}
@@ -441,7 +446,7 @@ func (s *Service) importTarget(ctx context.Context, actor Actor, id, version int
 
 // checkImportRows checks every row against the merchant's goods (read once for the whole file)
 // and the line rules, collecting every problem with its row and column.
-func (s *Service) checkImportRows(ctx context.Context, t *models.Transaction, sh *importSheet, res *ImportResult, job *ImportJob) ([]models.TransactionLine, []int64, error) {
+func (s *Service) checkImportRows(ctx context.Context, t *models.Transaction, sh *importSheet, res *ImportResult, job *ImportProgress) ([]models.TransactionLine, []int64, error) {
 	bySKU := map[string]*models.Goods{}
 	var skus []string
 	for _, r := range sh.Rows {

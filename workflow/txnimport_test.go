@@ -189,31 +189,84 @@ func TestStartImportRunsAsAJob(t *testing.T) {
 		w := newTxnWorld(t, db)
 		ctx := context.Background()
 		a := w.actor(t, testkit.UserMerchantA)
-		jobs := workflow.NewImportJobs()
 		tr := w.draft(t, testkit.UserMerchantA)
-		job, err := w.svc.StartImport(ctx, a, jobs, tr.ID, workflow.ImportInput{FileName: "l.csv", Version: tr.Version,
+		job, err := w.svc.StartImport(ctx, a, tr.ID, workflow.ImportInput{FileName: "l.csv", Version: tr.Version,
 			Data: []byte(txnImportHeader + strings.Repeat("CUP-002,1,,1,1,1,1\n", 1200))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case <-job.Done():
-		case <-time.After(time.Minute):
-			t.Fatal("import did not finish")
-		}
-		st := job.Status()
-		if st.State != workflow.ImportDone || st.Total != 1200 || st.Parsed != 1200 || st.Checked != 1200 || st.Written != 1200 || st.Percent() != 100 {
+		st := waitImport(t, w.svc, a, job)
+		if st.State != workflow.ImportDone || st.Total != 1200 || st.Parsed != 1200 || st.Checked != 1200 || st.Written != 1200 || st.Percent() != 100 ||
+			st.Result == nil || st.Result.Imported != 1200 || st.FileName != "l.csv" {
 			t.Errorf("status %+v", st)
 		}
-		if _, err := jobs.Get(w.actor(t, testkit.UserMerchantB), job.ID); err == nil {
+		// Any service over the same database (another instance) shows the job.
+		other := workflow.NewService(db, w.svc.Ref(), w.svc.Now, nil)
+		if st2, err := other.ImportStatus(ctx, a, job); err != nil || st2.State != workflow.ImportDone || st2.Result.Imported != 1200 {
+			t.Errorf("another instance: %+v %v", st2, err)
+		}
+		if _, err := w.svc.ImportStatus(ctx, w.actor(t, testkit.UserMerchantB), job); err == nil {
 			t.Error("another user sees the job")
 		}
-		if got, err := jobs.Get(a, job.ID); err != nil || got != job {
-			t.Errorf("owner: %v", err)
+		var row models.ImportJob
+		if err := db.Take(&row, job).Error; err != nil || row.FinishedAt == nil || len(row.FileSHA256) != 64 || row.TransactionID != tr.ID {
+			t.Errorf("job row %+v %v", row, err)
 		}
-		_, err = w.svc.StartImport(ctx, a, jobs, tr.ID, workflow.ImportInput{FileName: "l.csv", Version: tr.Version, Data: []byte("x")})
+		_, err = w.svc.StartImport(ctx, a, tr.ID, workflow.ImportInput{FileName: "l.csv", Version: tr.Version, Data: []byte("x")})
 		wantTxnErr(t, err, "conflict", "") // the version moved on with the import
 	})
+}
+
+// TestImportJobOfADeadInstance: a job still running whose heartbeat stopped (its instance died)
+// is shown as failed with a message saying nothing was imported, and does not count against the
+// user's running imports.
+func TestImportJobOfADeadInstance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		w := newTxnWorld(t, db)
+		ctx := context.Background()
+		a := w.actor(t, testkit.UserMerchantA)
+		tr := w.draft(t, testkit.UserMerchantA)
+		now := w.svc.Now()
+		var ids []int64
+		for _, beat := range []time.Duration{2 * time.Minute, 3 * time.Minute} {
+			j := models.ImportJob{UserID: a.UserID, TransactionID: tr.ID, FileName: "dead.csv", FileSHA256: strings.Repeat("0", 64),
+				Status: models.ImportRunning, TotalRows: 10, ParsedRows: 10, CreatedAt: now.Add(-beat), HeartbeatAt: now.Add(-beat)}
+			if err := db.Create(&j).Error; err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, j.ID)
+		}
+		st, err := w.svc.ImportStatus(ctx, a, ids[0])
+		if err != nil || st.State != workflow.ImportFailed || st.Err == nil || !strings.Contains(st.Err.Error(), "nothing was imported") {
+			t.Errorf("dead job: %+v %v", st, err)
+		}
+		job, err := w.svc.StartImport(ctx, a, tr.ID, workflow.ImportInput{FileName: "l.csv", Version: tr.Version,
+			Data: []byte(txnImportHeader + "CUP-002,1,,1,1,1,1\n")})
+		if err != nil {
+			t.Fatalf("dead jobs count as running: %v", err)
+		}
+		if st := waitImport(t, w.svc, a, job); st.State != workflow.ImportDone {
+			t.Errorf("status %+v", st)
+		}
+	})
+}
+
+// waitImport polls a job until it stops running.
+func waitImport(t *testing.T, svc *workflow.Service, a workflow.Actor, job int64) workflow.ImportStatus {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		st, err := svc.ImportStatus(context.Background(), a, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != workflow.ImportRunning {
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("import did not finish")
+	return workflow.ImportStatus{}
 }
 
 // BenchmarkImport10000Lines imports a file of 10,000 lines into a draft on SQLite (the default

@@ -70,9 +70,27 @@ type TraceViewPage struct {
 // StepName names a flow step in the page's language.
 func (p TraceViewPage) StepName(step string) string { return workflow.StepText(step).In(p.Lang) }
 
-// Status names a status of a record of the trace ("declaration.status.submitted", …).
-func (p TraceViewPage) Status(kind, status string) string {
-	return p.T("trace.status." + kind + "." + status)
+// TxnStatus, ConsStatus, DeclStatus, FilingStatus, Lane and Event name a record's state in the
+// page's language.
+func (p TraceViewPage) TxnStatus(s string) string {
+	return workflow.TransactionStatusText(s).In(p.Lang)
+}
+func (p TraceViewPage) ConsStatus(s string) string {
+	return workflow.ConsolidationStatusText(s).In(p.Lang)
+}
+func (p TraceViewPage) DeclStatus(s string) string   { return p.T("declaration.status." + s) }
+func (p TraceViewPage) FilingStatus(s string) string { return p.T("tax.status." + s) }
+func (p TraceViewPage) Lane(l string) string         { return p.T("customs.lane." + l) }
+
+// Event names a customs step of the trace: a routing decision, an inspection or an event.
+func (p TraceViewPage) Event(kind string) string {
+	switch kind {
+	case "decision":
+		return p.T("trace.event.decision")
+	case "inspection":
+		return p.T("trace.event.inspection")
+	}
+	return p.T("declaration.event." + kind)
 }
 
 func (s *Server) traceView(c echo.Context) error {

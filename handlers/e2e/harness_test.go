@@ -47,6 +47,7 @@ func startSite(t *testing.T) *site {
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := workflow.NewService(db, ref, time.Now, lg)
 	svc.Policy.BcryptCost = bcrypt.MinCost
+	svc.DataDir = t.TempDir() // uploaded documents
 	s, err := handlers.New(handlers.Deps{Service: svc, Log: lg, Version: "e2e"})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 
@@ -97,6 +98,7 @@ func Submitted(t testing.TB, svc *workflow.Service, db *gorm.DB, w *testkit.Worl
 		SealNo: fmt.Sprintf("SEAL%d", n), CreatedAt: now, UpdatedAt: now}
 	must(db.Create(&ct).Error)
 	out := &Trade{Transaction: tr, Consolidation: c}
+	codes := rand.New(rand.NewPCG(uint64(n), 0x6d7074)) // valid trace codes, so labels and QR codes work
 	for i, l := range spec.Lines {
 		if l.HSCode == "" {
 			l.HSCode = "9503009000"
@@ -123,7 +125,7 @@ func Submitted(t testing.TB, svc *workflow.Service, db *gorm.DB, w *testkit.Worl
 			HSCode: l.HSCode, LegalUnit: l.Unit, TransactionUnit: l.Unit, Status: models.GoodsRecognised, Version: 1,
 			CreatedAt: now, UpdatedAt: now}
 		must(db.Create(&g).Error)
-		tl := models.TransactionLine{TransactionID: tr.ID, LineNo: i + 1, GoodsID: g.ID, TraceCode: fmt.Sprintf("YT%09d%03d", n, i+1),
+		tl := models.TransactionLine{TransactionID: tr.ID, LineNo: i + 1, GoodsID: g.ID, TraceCode: workflow.NewTraceCode(codes),
 			Quantity: l.Quantity, Unit: l.Unit, UnitPrice: workflow.UnitPrice(l.Amount, l.Quantity), Amount: l.Amount,
 			Cartons: l.Cartons, NetGrams: l.NetGrams, GrossGrams: l.NetGrams + 1_000, CreatedAt: now, UpdatedAt: now}
 		must(db.Create(&tl).Error)

@@ -3,7 +3,7 @@ GO      ?= go
 PICO    := 2.1.1
 HTMX    := 2.0.11
 
-.PHONY: run test test-short lint fmt bench vendor build clean
+.PHONY: run test test-short lint fmt bench fuzz screenshots vendor build clean
 
 ## run: start the app on the SQLite file mpt.db (created with demo data on first start)
 run:
@@ -34,6 +34,24 @@ fmt:
 ## bench: every benchmark, with memory figures
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every fuzz target for FUZZTIME each (default 30s), one after another; a crash stops
+## the run and leaves its input in the package's testdata/fuzz/<FuzzName>/ (commit it as a seed)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./workflow:FuzzCheckUSCC ./workflow:FuzzCheckContainerNumber ./workflow:FuzzCheckHSCode \
+	./workflow:FuzzImportFile ./workflow:FuzzPreviewDeclarations ./workflow:FuzzReadStatement \
+	./cmd/mpt:FuzzDeclare
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+## screenshots: the user guides' screenshots (docs/img), taken by the browser tests on the demo
+## data; needs Chromium
+screenshots:
+	MPT_SCREENSHOTS=$(CURDIR)/docs/img $(GO) test -count=1 -run TestScreenshots ./handlers/e2e/
 
 ## vendor: re-fetch the front-end libraries pinned above from npm into web/static/vendor
 vendor:

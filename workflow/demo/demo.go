@@ -50,7 +50,7 @@ type Summary struct {
 	Merchants, Agents, Buyers, Goods int
 	Transactions, Lines              int     // transactions and their lines
 	Rates                            int     // monthly exchange rates
-	Logins                           []Login // one per role: admin, auditor, customs, tax, fx, supervision, agent1, merchant1, merchant-pending
+	Logins                           []Login // one per role (two customs inspectors): admin, auditor, customs, inspector1, inspector2, tax, fx, supervision, agent1, merchant1, merchant-pending
 }
 
 // Load fills an empty migrated database with demo data in one database transaction: agents,

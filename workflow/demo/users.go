@@ -119,7 +119,7 @@ func (g *generator) summary(transactions, lines int) *Summary {
 		Goods: len(g.goodsRows), Transactions: transactions, Lines: lines, Rates: len(g.rates),
 	}
 	for _, o := range officers {
-		if o.username == "inspector1" || o.username == "inspector2" || o.username == "supervision2" {
+		if o.username == "supervision2" { // the inspectors are listed: a red-lane inspection waits for one of them
 			continue
 		}
 		s.Logins = append(s.Logins, Login{Username: o.username, Password: g.opts.Password, Role: o.role,

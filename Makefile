@@ -3,7 +3,7 @@ GO      ?= go
 PICO    := 2.1.1
 HTMX    := 2.0.11
 
-.PHONY: run test test-short lint fmt bench fuzz screenshots vendor build clean
+.PHONY: run test test-short lint fmt bench fuzz crash screenshots vendor build clean
 
 ## run: start the app on the SQLite file mpt.db (created with demo data on first start)
 run:
@@ -34,6 +34,13 @@ fmt:
 ## bench: every benchmark, with memory figures
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## crash: the crash-safety test alone, verbose: the server SIGKILLed CRASH_ROUNDS times (default 24)
+## during bulk ingest, imports, declaration generation and FX allocation, the database checked after
+## each kill (make test runs it too); MPT_CRASH_SEED=n replays a run's delays and data
+CRASH_ROUNDS ?= 24
+crash:
+	MPT_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -race -count=1 -v -run '^TestCrashSafety$$' ./cmd/mpt/
 
 ## fuzz: every fuzz target for FUZZTIME each (default 30s), one after another; a crash stops
 ## the run and leaves its input in the package's testdata/fuzz/<FuzzName>/ (commit it as a seed)

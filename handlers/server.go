@@ -85,12 +85,13 @@ func New(deps Deps) (*Server, error) {
 	return s, nil
 }
 
-// isUpload reports whether a request uploads files (transaction documents, line imports).
+// isUpload reports whether a request uploads files (transaction documents, line imports) or a
+// bulk ingest of up to 100,000 lines (ingest.go), which need more than the 16 MB of a form.
 func isUpload(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return c.Request().Method == http.MethodPost &&
 		((strings.HasPrefix(p, "/transactions/") && (strings.HasSuffix(p, "/documents") || strings.HasSuffix(p, "/import"))) ||
-			(strings.HasPrefix(p, "/declarations/") && strings.HasSuffix(p, "/documents")))
+			(strings.HasPrefix(p, "/declarations/") && strings.HasSuffix(p, "/documents")) || p == ingestPath)
 }
 
 // Handler is the HTTP handler to serve.

@@ -55,6 +55,7 @@ func (s *Server) transactionRoutes() {
 
 	s.handle(get, "/api/v1/transactions", list, s.apiTxnList)
 	s.handle(post, "/api/v1/transactions", manage, s.apiTxnCreate)
+	s.handle(post, ingestPath, manage, s.apiIngest) // ingest.go: many transactions in one call
 	s.handle(get, "/api/v1/transactions/:id", view, s.apiTxn)
 	s.handle(post, "/api/v1/transactions/:id/void", manage, s.apiTxnVoid)
 }

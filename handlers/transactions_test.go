@@ -733,6 +733,7 @@ func TestTransactionAccessMatrix(t *testing.T) {
 		{"GET", "/qr/{code}.png", anyTraceQR},
 		{"GET", "/api/v1/transactions", list},
 		{"POST", "/api/v1/transactions", createPost},
+		{"POST", "/api/v1/transactions/bulk", createPost},
 		{"GET", "/api/v1/transactions/{txn}", view},
 		{"POST", "/api/v1/transactions/{txn}/void", managePost},
 	}

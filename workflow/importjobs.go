@@ -22,7 +22,8 @@ import (
 // instance that runs the job writes its counts and a heartbeat every importHeartbeat, and its
 // result when it ends. A job whose heartbeat stopped for importJobStale belonged to an instance
 // that died and is shown as failed; the import itself is one database transaction, so it either
-// committed or left nothing behind.
+// committed or left nothing behind, and a committed import marks its job done in that same
+// transaction (ImportProgress.recordDone), so a dead instance's job never hides imported lines.
 
 // The states of an import job, as a page shows them (a queued job shows as running).
 const (
@@ -45,6 +46,7 @@ const (
 // synchronous import without a job).
 type ImportProgress struct {
 	nTotal, nParsed, nChecked, nWritten atomic.Int64
+	jobID                               int64 // the job whose outcome the import's own transaction records; 0 without a job
 }
 
 func (p *ImportProgress) parsed(n int) {
@@ -214,7 +216,7 @@ func (s *Service) StartImport(ctx context.Context, actor Actor, transactionID in
 // runImport runs a job's import, writing its progress as a heartbeat while it runs and its
 // outcome when it ends.
 func (s *Service) runImport(ctx context.Context, actor Actor, jobID, transactionID int64, in ImportInput) {
-	p := &ImportProgress{}
+	p := &ImportProgress{jobID: jobID}
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -263,10 +265,40 @@ func (s *Service) importBeat(ctx context.Context, jobID int64, p *ImportProgress
 	}
 }
 
-// finishImport records a job's outcome (tried a few times: a job left running would be shown as
-// failed once its heartbeat is stale, even though its import may have committed).
+// finishImport records a job's outcome (tried a few times: a failed import's job left running
+// would be shown as failed only once its heartbeat is stale; a successful import's job was
+// already marked done by the import's own transaction).
 func (s *Service) finishImport(ctx context.Context, jobID int64, p *ImportProgress, res *ImportResult, err error) {
-	now := s.now()
+	upd := importOutcome(p, res, err, s.now())
+	var werr error
+	for attempt := range 3 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * time.Second)
+		}
+		werr = s.db.WithContext(ctx).Model(&models.ImportJob{}).Where("id = ?", jobID).Updates(upd).Error
+		if werr == nil {
+			return
+		}
+	}
+	if s.log != nil {
+		s.log.Error("import job outcome not recorded", "job", jobID, "error", werr.Error())
+	}
+}
+
+// recordDone writes a successful import's outcome into its job inside the import's own
+// database transaction, so that a job whose lines were committed never reads "nothing was
+// imported" when the instance dies before finishImport (found by the crash test: a SIGKILL
+// between the commit and finishImport left the job running, then shown as failed, and a user
+// importing again would have doubled the lines). finishImport writes the same values again.
+func (p *ImportProgress) recordDone(tx *gorm.DB, res *ImportResult, now time.Time) error {
+	if p == nil || p.jobID == 0 {
+		return nil
+	}
+	return tx.Model(&models.ImportJob{}).Where("id = ?", p.jobID).Updates(importOutcome(p, res, nil, now)).Error
+}
+
+// importOutcome is the columns of an ended job.
+func importOutcome(p *ImportProgress, res *ImportResult, err error, now time.Time) map[string]any {
 	upd := p.counts()
 	upd["status"], upd["heartbeat_at"], upd["finished_at"] = ImportFailed, now, now
 	if err == nil && res != nil && res.OK() {
@@ -285,17 +317,5 @@ func (s *Service) finishImport(ctx context.Context, jobID int64, p *ImportProgre
 		b, _ := json.Marshal(importJobError{Code: ae.Code, Text: ae.Text})
 		upd["status"], upd["error_json"] = ImportFailed, string(b)
 	}
-	var werr error
-	for attempt := range 3 {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * time.Second)
-		}
-		werr = s.db.WithContext(ctx).Model(&models.ImportJob{}).Where("id = ?", jobID).Updates(upd).Error
-		if werr == nil {
-			return
-		}
-	}
-	if s.log != nil {
-		s.log.Error("import job outcome not recorded", "job", jobID, "error", werr.Error())
-	}
+	return upd
 }

@@ -677,6 +677,8 @@ func txnEventDetail(action, newJSON, oldJSON string) string {
 		return "#" + str("line_no") + " " + str("trace_code") + " · " + str("sku") + " × " + str("quantity")
 	case "import":
 		return str("lines") + " · " + str("file_name")
+	case "ingest":
+		return str("line_count") + " · " + str("status")
 	case "document_add", "document_delete":
 		return str("file_name")
 	}

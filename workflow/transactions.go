@@ -756,6 +756,8 @@ func TransactionEventText(action string) apperr.Text {
 		return apperr.T("line removed", "删除商品行")
 	case "import":
 		return apperr.T("lines imported", "批量导入商品行")
+	case "ingest":
+		return apperr.T("created with its lines through the bulk API", "通过批量接口连同商品行一并创建")
 	case "document_add":
 		return apperr.T("document attached", "上传单据")
 	case "document_delete":

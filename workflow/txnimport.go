@@ -418,7 +418,10 @@ func (s *Service) ImportLines(ctx context.Context, actor Actor, transactionID in
 			}
 			res.Imported, res.FirstLine, res.LastLine = len(batch), batch[0].LineNo, batch[len(batch)-1].LineNo
 			res.Transaction = *t
-			return s.audit(ctx, tx, actor, "transaction", strconv.FormatInt(t.ID, 10), "import", nil, importAudit(in, res))
+			if err := s.audit(ctx, tx, actor, "transaction", strconv.FormatInt(t.ID, 10), "import", nil, importAudit(in, res)); err != nil {
+				return err
+			}
+			return job.recordDone(tx, res, s.now())
 		})
 	})
 	if err != nil {

@@ -49,6 +49,7 @@ Usage:
   mpt customs replay DECL    replay a declaration's risk routing; exit 1 when it differs from what was stored
   mpt backup FILE            copy the live SQLite database into a new FILE (consistent while the server runs)
   mpt restore FILE           replace the SQLite database by a backup FILE; stop the server first
+  mpt loadgen [flags]        drive a synthetic market day through the API (--url) or workflow (--in-process); report throughput, latency, memory
   mpt version                print the version
 
 Run 'mpt COMMAND -h' for a command's flags. Every flag also reads an MPT_* environment variable.
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backup(ctx, args, stdout, stderr, getenv)
 	case "restore":
 		return restore(ctx, args, stdout, stderr, getenv)
+	case "loadgen":
+		return loadgen(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "mpt", version())
 		return nil

@@ -1,0 +1,141 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+
+	"mpt/workflow"
+	"mpt/workflow/apperr"
+)
+
+// ingestPath is the bulk ingest of transactions (issue 9), for agents' and merchants' systems.
+const ingestPath = "/api/v1/transactions/bulk"
+
+// ingestMaxBody bounds a bulk ingest's body: 100,000 lines of about 130 bytes of JSON each, with
+// room for white space. isUpload gives this path the uploads' body limit.
+const ingestMaxBody = 64 << 20
+
+// apiIngestTxnRequest is one transaction of a bulk ingest: the single create's fields
+// (apiTxnRequest) with the workflow's per-transaction line limit.
+type apiIngestTxnRequest struct {
+	MerchantID int64               `json:"merchant_id" validate:"min=0"`
+	BuyerID    int64               `json:"buyer_id" validate:"min=0"`
+	TradeDate  string              `json:"trade_date" validate:"max=40"`
+	Currency   string              `json:"currency" validate:"max=10"`
+	Lines      []apiTxnLineRequest `json:"lines" validate:"max=20000,dive"`
+	Submit     bool                `json:"submit"`
+}
+
+// apiIngestRequest is POST /api/v1/transactions/bulk.
+type apiIngestRequest struct {
+	Transactions []apiIngestTxnRequest `json:"transactions" validate:"max=10000,dive"`
+}
+
+func (r *apiIngestRequest) input() []workflow.NewTransaction {
+	out := make([]workflow.NewTransaction, len(r.Transactions))
+	for i, t := range r.Transactions {
+		lines := make([]workflow.LineInput, len(t.Lines))
+		for j, l := range t.Lines {
+			lines[j] = workflow.LineInput{GoodsID: l.GoodsID, SKU: l.SKU, Quantity: string(l.Quantity), Unit: l.Unit,
+				UnitPrice: string(l.UnitPrice), Cartons: string(l.Cartons), NetKg: string(l.NetKg), GrossKg: string(l.GrossKg)}
+		}
+		out[i] = workflow.NewTransaction{TransactionInput: workflow.TransactionInput{MerchantID: t.MerchantID, BuyerID: t.BuyerID,
+			TradeDate: t.TradeDate, Currency: t.Currency}, Lines: lines, Submit: t.Submit}
+	}
+	return out
+}
+
+type apiIngestLineJSON struct {
+	ID        int64  `json:"id"`
+	LineNo    int    `json:"line_no"`
+	TraceCode string `json:"trace_code"`
+}
+
+type apiIngestTxnJSON struct {
+	ID          int64               `json:"id"`
+	Number      string              `json:"number"`
+	Status      string              `json:"status"`
+	TotalAmount string              `json:"total_amount"`
+	Version     int64               `json:"version"`
+	Lines       []apiIngestLineJSON `json:"lines"`
+}
+
+// apiIngestJSON is the answer of a bulk ingest: the transactions and their lines in the order
+// sent, with the numbers, ids and trace codes the platform gave them.
+type apiIngestJSON struct {
+	Transactions []apiIngestTxnJSON `json:"transactions"`
+	Lines        int                `json:"lines"`
+}
+
+func toIngestJSON(r *workflow.IngestResult) apiIngestJSON {
+	out := apiIngestJSON{Transactions: make([]apiIngestTxnJSON, len(r.Transactions)), Lines: r.Lines}
+	for i, it := range r.Transactions {
+		t := &it.Transaction
+		j := apiIngestTxnJSON{ID: t.ID, Number: t.Number, Status: t.Status, TotalAmount: t.TotalAmount.String(), Version: t.Version,
+			Lines: make([]apiIngestLineJSON, len(it.Lines))}
+		for k, l := range it.Lines {
+			j.Lines[k] = apiIngestLineJSON{ID: l.ID, LineNo: l.LineNo, TraceCode: l.TraceCode}
+		}
+		out.Transactions[i] = j
+	}
+	return out
+}
+
+// apiIngest registers many sales at once (workflow.IngestTransactions): 201 with every
+// transaction's number and every line's trace code, or 422 naming each problem as
+// transactions[i].lines[j].field with nothing registered. An Idempotency-Key is honoured as by
+// the single create (apiTxnCreate).
+func (s *Server) apiIngest(c echo.Context) error {
+	r := c.Request()
+	body, err := io.ReadAll(io.LimitReader(r.Body, ingestMaxBody+1))
+	if err != nil {
+		return apperr.Wrap(err, "read body")
+	}
+	if len(body) > ingestMaxBody {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	var req apiIngestRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return apperr.New(apperr.Invalid, apperr.T(`The body is not valid JSON for a bulk ingest ({"transactions": [...]}); check the field types`,
+			`请求体不是有效的批量登记 JSON（{"transactions": [...]}），请检查字段类型`))
+	}
+	if err := s.checkIngest(&req); err != nil {
+		return err
+	}
+	idem := workflow.Idempotency{Key: strings.TrimSpace(r.Header.Get(txnIdempotencyHeader)),
+		RequestHash: workflow.RequestHash(r.Method, r.URL.Path, body)}
+	ans, replayed, err := s.svc.IngestTransactionsOnce(r.Context(), actorOf(c), req.input(), idem,
+		func(res *workflow.IngestResult) (workflow.Answer, error) {
+			b, err := json.Marshal(toIngestJSON(res))
+			return workflow.Answer{Status: http.StatusCreated, Body: b}, err
+		})
+	if err != nil {
+		return err
+	}
+	if replayed {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+	}
+	return c.JSONBlob(ans.Status, ans.Body)
+}
+
+// checkIngest runs the request's validate tags, naming each problem by its path
+// (transactions[3].lines[5].unit) as the workflow does.
+func (s *Server) checkIngest(req *apiIngestRequest) error {
+	err := s.validate.Struct(req)
+	var ves validator.ValidationErrors
+	if err == nil || !errors.As(err, &ves) {
+		return apperr.Wrap(err, "validate")
+	}
+	var fs apperr.Fields
+	for _, fe := range ves {
+		_, path, _ := strings.Cut(fe.Namespace(), ".") // without the struct's name
+		fs.Add(path, fieldMessage(fe))
+	}
+	return fs.Err()
+}

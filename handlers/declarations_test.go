@@ -346,3 +346,19 @@ func TestDeclarationJourney(t *testing.T) {
 		}
 	})
 }
+
+// TestDeclarationListFiltersStartEmpty: the number filters are empty until the user types one,
+// and keep what was typed.
+func TestDeclarationListFiltersStartEmpty(t *testing.T) {
+	a := newSeededApp(t, dbtest.SQLite(t))
+	c := a.as(t, testkit.UserAgentX)
+	for path, want := range map[string]string{"/declarations": "", "/declarations?consolidation=7&buyer=3": "7"} {
+		d, err := goquery.NewDocumentFromReader(c.get(path).Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := d.Find("#f-consolidation").Attr("value"); v != want {
+			t.Errorf("%s: consolidation filter %q, want %q", path, v, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"mpt/models"
 	"mpt/workflow"
+	"mpt/workflow/apperr"
 )
 
 // apiConsolidationSummary is a consolidation in a list.
@@ -263,12 +264,24 @@ func (s *Server) apiConsolidationAddContainer(c echo.Context) error {
 
 // apiPackRequest sets how much of one line one container holds; numbers may be JSON numbers or
 // decimal strings.
+// apiPackRequest puts lines (or parts of them) into one container: one line with line_id and
+// its figures, or many at once with entries (an agent's system packing a whole container in one
+// call). A figure left out is zero.
 type apiPackRequest struct {
-	ContainerID int64       `json:"container_id" validate:"required,min=1"`
-	LineID      int64       `json:"line_id" validate:"required,min=1"`
-	Cartons     json.Number `json:"cartons"`
-	NetKg       json.Number `json:"net_kg"`
-	GrossKg     json.Number `json:"gross_kg"`
+	ContainerID int64          `json:"container_id" validate:"required,min=1"`
+	LineID      int64          `json:"line_id" validate:"min=0"`
+	Cartons     json.Number    `json:"cartons"`
+	NetKg       json.Number    `json:"net_kg"`
+	GrossKg     json.Number    `json:"gross_kg"`
+	Entries     []apiPackEntry `json:"entries" validate:"max=5000,dive"`
+}
+
+// apiPackEntry is one line's share of a container.
+type apiPackEntry struct {
+	LineID  int64       `json:"line_id" validate:"required,min=1"`
+	Cartons json.Number `json:"cartons"`
+	NetKg   json.Number `json:"net_kg"`
+	GrossKg json.Number `json:"gross_kg"`
 }
 
 func (s *Server) apiConsolidationPack(c echo.Context) error {
@@ -286,8 +299,17 @@ func (s *Server) apiConsolidationPack(c echo.Context) error {
 		}
 		return n.String()
 	}
-	in := workflow.PackingInput{ContainerID: req.ContainerID, Entries: []workflow.PackingEntry{{LineID: req.LineID,
-		Cartons: zero(req.Cartons), NetKg: zero(req.NetKg), GrossKg: zero(req.GrossKg)}}}
+	if req.LineID > 0 {
+		req.Entries = append(req.Entries, apiPackEntry{LineID: req.LineID, Cartons: req.Cartons, NetKg: req.NetKg, GrossKg: req.GrossKg})
+	}
+	if len(req.Entries) == 0 {
+		return apperr.Field("entries", apperr.T("Give line_id with its figures, or entries: a list of lines with their cartons and kilograms",
+			"请填写 line_id 及其箱数重量，或 entries：各货物行及其箱数和重量"))
+	}
+	in := workflow.PackingInput{ContainerID: req.ContainerID}
+	for _, e := range req.Entries {
+		in.Entries = append(in.Entries, workflow.PackingEntry{LineID: e.LineID, Cartons: zero(e.Cartons), NetKg: zero(e.NetKg), GrossKg: zero(e.GrossKg)})
+	}
 	if _, err := s.svc.SetPacking(c.Request().Context(), actorOf(c), id, in); err != nil {
 		return err
 	}

@@ -159,17 +159,15 @@ func (h httpMarket) AddContainer(ctx context.Context, a party, id int64, in work
 	return out.ID, err
 }
 
-// Pack sends one request per entry: the API packs one line per call.
+// Pack sends a container's lines in one request (the API's entries).
 func (h httpMarket) Pack(ctx context.Context, a party, id int64, in workflow.PackingInput) error {
-	for _, e := range in.Entries {
-		err := h.call(ctx, a, http.MethodPost, fmt.Sprintf("/consolidations/%d/packing", id), map[string]any{
-			"container_id": in.ContainerID, "line_id": e.LineID, "cartons": json.Number(e.Cartons), "net_kg": json.Number(e.NetKg),
-			"gross_kg": json.Number(e.GrossKg)}, nil)
-		if err != nil {
-			return err
-		}
+	entries := make([]map[string]any, len(in.Entries))
+	for i, e := range in.Entries {
+		entries[i] = map[string]any{"line_id": e.LineID, "cartons": json.Number(e.Cartons), "net_kg": json.Number(e.NetKg),
+			"gross_kg": json.Number(e.GrossKg)}
 	}
-	return nil
+	return h.call(ctx, a, http.MethodPost, fmt.Sprintf("/consolidations/%d/packing", id), map[string]any{
+		"container_id": in.ContainerID, "entries": entries}, nil)
 }
 
 func (h httpMarket) CloseConsolidation(ctx context.Context, a party, id int64) error {

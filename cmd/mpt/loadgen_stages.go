@@ -276,8 +276,21 @@ func (r *loadRun) consolidate(ctx context.Context) error {
 		}
 		const perBox = 20_000_000 // grams of goods per 40HQ, well under its payload
 		var box, load int64
+		var in workflow.PackingInput
+		// pack sends the container's lines in one request, as an agent's system would.
+		pack := func() error {
+			if len(in.Entries) == 0 {
+				return nil
+			}
+			err := r.timed("POST /consolidations/:id/packing", func() error { return r.mk.Pack(ctx, ag.P, c.ID, in) })
+			in.Entries = nil
+			return err
+		}
 		for _, l := range c.Lines {
 			if box == 0 || load+l.GrossGrams > perBox {
+				if err := pack(); err != nil {
+					return err
+				}
 				n := int(boxes.Add(1))
 				err := r.timed("POST /consolidations/:id/containers", func() (err error) {
 					box, err = r.mk.AddContainer(ctx, ag.P, c.ID, workflow.ContainerInput{Number: loadgenContainer(r.o.Seed, n),
@@ -289,13 +302,13 @@ func (r *loadRun) consolidate(ctx context.Context) error {
 				}
 				r.counts.Containers.Add(1)
 				load = 0
+				in.ContainerID = box
 			}
-			in := workflow.PackingInput{ContainerID: box, Entries: []workflow.PackingEntry{{LineID: l.ID,
-				Cartons: fmt.Sprint(l.Cartons), NetKg: l.NetKg, GrossKg: l.GrossKg}}}
-			if err := r.timed("POST /consolidations/:id/packing", func() error { return r.mk.Pack(ctx, ag.P, c.ID, in) }); err != nil {
-				return err
-			}
+			in.Entries = append(in.Entries, workflow.PackingEntry{LineID: l.ID, Cartons: fmt.Sprint(l.Cartons), NetKg: l.NetKg, GrossKg: l.GrossKg})
 			load += l.GrossGrams
+		}
+		if err := pack(); err != nil {
+			return err
 		}
 		err = r.timed("POST /consolidations/:id/close", func() error { return r.mk.CloseConsolidation(ctx, ag.P, c.ID) })
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"mpt/models"
 	"mpt/workflow/apperr"
 )
 
@@ -27,6 +28,10 @@ func statusOf(code apperr.Code) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// CodeBusy is the API error code of a request the database could not take in time (503): nothing
+// was saved and the same request may be sent again.
+const CodeBusy apperr.Code = "busy"
 
 // apiError is the JSON body of every error under /api.
 type apiError struct {
@@ -63,6 +68,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.deps.Log.Error("internal error", "error", err.Error(),
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "path", c.Request().URL.Path)
+	}
+	if code == CodeBusy {
+		c.Response().Header().Set("Retry-After", "2")
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
@@ -104,6 +112,11 @@ func (s *Server) describe(err error, lang string) (int, apperr.Code, string, []a
 		return he.Code, code, s.tr.T(lang, "error."+strconv.Itoa(he.Code)), nil
 	}
 	ae := apperr.As(err)
+	if ae.Code == apperr.Internal && models.IsBusy(err) {
+		// The database could not take the write in time: nothing was saved, and trying again
+		// shortly is the answer (Retry-After is set by handleError).
+		return http.StatusServiceUnavailable, CodeBusy, s.tr.T(lang, "error.busy"), nil
+	}
 	status := statusOf(ae.Code)
 	message := s.tr.T(lang, "error."+strconv.Itoa(status))
 	if ae.Code != apperr.Internal && !ae.Text.IsZero() {

@@ -41,4 +41,16 @@ func IsUniqueViolation(err error) bool {
 		strings.Contains(msg, "SQLSTATE 23505") // PostgreSQL unique_violation
 }
 
+// IsBusy reports that the database could not take the write in time: SQLite's busy timeout or
+// lock ("database is locked"), or on PostgreSQL a serialization failure, a deadlock or a lock
+// timeout. Nothing was written; the same request may succeed a moment later.
+func IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "database table is locked") || // SQLite
+		strings.Contains(msg, "SQLSTATE 40001") || strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 55P03")
+}
+
 var settingNoun = apperr.T("Setting", "设置项")

@@ -600,58 +600,72 @@ func (s *Service) lowerCredit(ctx context.Context, tx *gorm.DB, actor Actor, d *
 		if err := tx.Take(&m, mid).Error; err != nil {
 			return nil, apperr.Wrap(err, "load merchant")
 		}
-		next := CreditAfterDiscrepancy(m.CreditClass)
-		if next == m.CreditClass {
-			continue
-		}
-		now := s.now()
-		res := tx.Model(&models.Merchant{}).Where("id = ? AND version = ?", m.ID, m.Version).
-			Updates(map[string]any{"credit_class": next, "version": m.Version + 1, "updated_at": now})
-		if res.Error != nil {
-			return nil, apperr.Wrap(res.Error, "lower merchant credit class")
-		}
-		if res.RowsAffected == 0 {
-			return nil, apperr.New(apperr.Conflict, apperr.T("A merchant of this declaration changed meanwhile; try again", "该报关单的经营户信息已被修改，请重试"))
-		}
-		changes = append(changes, CreditChange{Party: "merchant", ID: m.ID, Name: m.Name, Old: m.CreditClass, New: next})
-		if err := s.audit(ctx, tx, actor, "merchant", strconv.FormatInt(m.ID, 10), "credit_lowered",
-			map[string]any{"credit_class": m.CreditClass, "version": m.Version},
-			map[string]any{"credit_class": next, "version": m.Version + 1, "why": why}); err != nil {
+		c, err := s.lowerPartyCredit(ctx, tx, actor, d, creditParty{Entity: "merchant", Model: &models.Merchant{}, ID: m.ID, Name: m.Name,
+			Class: m.CreditClass, Version: m.Version, Audience: Notice{MerchantIDs: []int64{m.ID}}, YouZh: "您",
+			Changed: apperr.T("A merchant of this declaration changed meanwhile; try again", "该报关单的经营户信息已被修改，请重试")}, why)
+		if err != nil {
 			return nil, err
 		}
-		if err := s.notify(tx, actor, Notice{Kind: "merchant.credit_lowered", Link: declarationLink(d.ID), Entity: "merchant",
-			EntityID: strconv.FormatInt(m.ID, 10), MerchantIDs: []int64{m.ID},
-			Text: apperr.Tf("Customs found discrepancies in declaration %[1]s: your credit class went from %[2]s to %[3]s",
-				"海关在报关单 %[1]s 中发现差异：您的信用等级由 %[2]s 降为 %[3]s", declarationRef(d), m.CreditClass, next)}); err != nil {
-			return nil, err
+		if c != nil {
+			changes = append(changes, *c)
 		}
 	}
 	var a models.Agent
 	if err := tx.Take(&a, d.AgentID).Error; err != nil {
 		return nil, apperr.Wrap(err, "load agent")
 	}
-	if next := CreditAfterDiscrepancy(a.CreditClass); next != a.CreditClass {
-		now := s.now()
-		res := tx.Model(&models.Agent{}).Where("id = ? AND version = ?", a.ID, a.Version).
-			Updates(map[string]any{"credit_class": next, "version": a.Version + 1, "updated_at": now})
-		if res.Error != nil {
-			return nil, apperr.Wrap(res.Error, "lower agent credit class")
-		}
-		if res.RowsAffected == 0 {
-			return nil, apperr.New(apperr.Conflict, apperr.T("The agent changed meanwhile; try again", "代理企业信息已被修改，请重试"))
-		}
-		changes = append(changes, CreditChange{Party: "agent", ID: a.ID, Name: a.Name, Old: a.CreditClass, New: next})
-		if err := s.audit(ctx, tx, actor, "agent", strconv.FormatInt(a.ID, 10), "credit_lowered",
-			map[string]any{"credit_class": a.CreditClass, "version": a.Version},
-			map[string]any{"credit_class": next, "version": a.Version + 1, "why": why}); err != nil {
-			return nil, err
-		}
-		if err := s.notify(tx, actor, Notice{Kind: "agent.credit_lowered", Link: declarationLink(d.ID), Entity: "agent",
-			EntityID: strconv.FormatInt(a.ID, 10), AgentIDs: []int64{a.ID},
-			Text: apperr.Tf("Customs found discrepancies in declaration %[1]s: your credit class went from %[2]s to %[3]s",
-				"海关在报关单 %[1]s 中发现差异：贵司信用等级由 %[2]s 降为 %[3]s", declarationRef(d), a.CreditClass, next)}); err != nil {
-			return nil, err
-		}
+	c, err := s.lowerPartyCredit(ctx, tx, actor, d, creditParty{Entity: "agent", Model: &models.Agent{}, ID: a.ID, Name: a.Name,
+		Class: a.CreditClass, Version: a.Version, Audience: Notice{AgentIDs: []int64{a.ID}}, YouZh: "贵司",
+		Changed: apperr.T("The agent changed meanwhile; try again", "代理企业信息已被修改，请重试")}, why)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		changes = append(changes, *c)
 	}
 	return changes, nil
+}
+
+// creditParty is a merchant or an agent whose credit class a discrepancy may lower.
+type creditParty struct {
+	Entity   string // "merchant" or "agent": the audit entity and the notice kind's prefix
+	Model    any    // &models.Merchant{} or &models.Agent{}: the table to update
+	ID       int64
+	Name     string
+	Class    string
+	Version  int64
+	Audience Notice      // who is told: the party's users
+	YouZh    string      // how the Chinese notice addresses the party
+	Changed  apperr.Text // the conflict when the row changed meanwhile
+}
+
+// lowerPartyCredit lowers one party's credit class a step, with its version check, audit entry
+// and notice; nil when the class is already the lowest.
+func (s *Service) lowerPartyCredit(ctx context.Context, tx *gorm.DB, actor Actor, d *models.Declaration, p creditParty, why map[string]any) (*CreditChange, error) {
+	next := CreditAfterDiscrepancy(p.Class)
+	if next == p.Class {
+		return nil, nil
+	}
+	res := tx.Model(p.Model).Where("id = ? AND version = ?", p.ID, p.Version).
+		Updates(map[string]any{"credit_class": next, "version": p.Version + 1, "updated_at": s.now()})
+	if res.Error != nil {
+		return nil, apperr.Wrap(res.Error, "lower "+p.Entity+" credit class")
+	}
+	if res.RowsAffected == 0 {
+		return nil, apperr.New(apperr.Conflict, p.Changed)
+	}
+	id := strconv.FormatInt(p.ID, 10)
+	if err := s.audit(ctx, tx, actor, p.Entity, id, "credit_lowered",
+		map[string]any{"credit_class": p.Class, "version": p.Version},
+		map[string]any{"credit_class": next, "version": p.Version + 1, "why": why}); err != nil {
+		return nil, err
+	}
+	n := p.Audience
+	n.Kind, n.Link, n.Entity, n.EntityID = p.Entity+".credit_lowered", declarationLink(d.ID), p.Entity, id
+	n.Text = apperr.Tf("Customs found discrepancies in declaration %[1]s: your credit class went from %[2]s to %[3]s",
+		"海关在报关单 %[1]s 中发现差异：%[4]s信用等级由 %[2]s 降为 %[3]s", declarationRef(d), p.Class, next, p.YouZh)
+	if err := s.notify(tx, actor, n); err != nil {
+		return nil, err
+	}
+	return &CreditChange{Party: p.Entity, ID: p.ID, Name: p.Name, Old: p.Class, New: next}, nil
 }

@@ -140,12 +140,7 @@ func TestDeclarationAccessMatrix(t *testing.T) {
 		listers := []string{mA, mB, mP, aX, aY, cu, au, adm}
 		form := func(v url.Values) func() url.Values { return func() url.Values { return v } }
 		amend := url.Values{"reason": {"port"}, "signer_name": {"王"}, "signer_role": {"报关员"}, "destination_port": {"Dubai"}}
-		routes := []struct {
-			method, path string
-			form         func() url.Values
-			json         string
-			allow        []goodsOutcome // users not named get 403
-		}{
+		routes := []matrixRoute{
 			{"GET", "/declarations", nil, "", []goodsOutcome{goodsIs(ok, listers...)}},
 			{"GET", "/declarations?status=draft&consolidation=1&buyer=1", nil, "", []goodsOutcome{goodsIs(ok, listers...)}},
 			{"GET", "/declarations/" + d, nil, "", []goodsOutcome{goodsIs(ok, aX, mA, au, adm), goodsIs(nf, aY, mB, mP, cu)}},
@@ -178,53 +173,7 @@ func TestDeclarationAccessMatrix(t *testing.T) {
 			}
 			pages[u], apis[u] = a.as(t, u), a.api(t, u)
 		}
-		for _, r := range routes {
-			want := map[string]int{}
-			var order []string
-			for _, o := range r.allow {
-				for _, u := range o.users {
-					want[u] = o.status
-					order = append(order, u)
-				}
-			}
-			for _, u := range goodsMatrixUsers { // users not named first, successful writes last
-				if _, named := want[u]; !named {
-					order = append([]string{u}, order...)
-				}
-			}
-			for _, u := range order {
-				api := strings.HasPrefix(r.path, "/api/")
-				exp, named := want[u]
-				switch {
-				case u == "" && (api || r.method == "POST"):
-					exp = http.StatusUnauthorized
-				case u == "":
-					exp = seeOther
-				case !named:
-					exp = http.StatusForbidden
-				}
-				c := pages[u]
-				if api {
-					c = apis[u]
-				}
-				var code int
-				var body string
-				switch {
-				case r.method == "GET":
-					res := c.get(r.path)
-					code, body = res.Code, res.Body.String()
-				case api:
-					res := c.postJSON(r.path, r.json)
-					code, body = res.Code, res.Body.String()
-				default:
-					res := c.post(r.path, r.form())
-					code, body = res.Code, res.Body.String()
-				}
-				if code != exp {
-					t.Errorf("%s %s as %q: %d, want %d: %.300s", r.method, r.path, u, code, exp, body)
-				}
-			}
-		}
+		checkAccessMatrix(t, routes, goodsMatrixUsers, pages, apis)
 	})
 }
 

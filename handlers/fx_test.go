@@ -117,12 +117,7 @@ func TestFXAccessMatrix(t *testing.T) {
 		newReceipt := url.Values{"bank_ref": {"FX-FORM"}, "payer": {"Ahmed"}, "payer_country": {"AE"}, "currency": {"USD"},
 			"amount": {"5"}, "value_date": {"2026-11-28"}, "beneficiary": {w.MerchantA.USCC}}
 		alloc := url.Values{line0: {itoa(tr.Lines[0].ID)}, "amount_" + itoa(tr.Lines[0].ID): {"50"}}
-		routes := []struct {
-			method, path string
-			form         func() url.Values
-			json         string
-			allow        []goodsOutcome
-		}{
+		routes := []matrixRoute{
 			{"GET", "/fx", nil, "", []goodsOutcome{goodsIs(ok, listers...)}},
 			{"GET", "/fx?flag=unallocated&currency=USD&unallocated=1&beneficiary=x&page=2", nil, "", []goodsOutcome{goodsIs(ok, listers...)}},
 			{"GET", "/fx/receipts/" + v, nil, "", []goodsOutcome{goodsIs(ok, mA, fx, au, adm), goodsIs(nf, mB, mP, aX, aY)}},
@@ -157,49 +152,7 @@ func TestFXAccessMatrix(t *testing.T) {
 			}
 			pages[u], apis[u] = a.as(t, u), a.apiAs(t, u)
 		}
-		for _, r := range routes {
-			want := map[string]int{}
-			var order []string
-			for _, o := range r.allow {
-				for _, u := range o.users {
-					want[u] = o.status
-					order = append(order, u)
-				}
-			}
-			for _, u := range testkit.Everyone { // users not named first, successful writes last
-				if _, named := want[u]; !named {
-					order = append([]string{u}, order...)
-				}
-			}
-			for _, u := range order {
-				api := strings.HasPrefix(r.path, "/api/")
-				exp, named := want[u]
-				switch {
-				case u == "" && (api || r.method == "POST"):
-					exp = http.StatusUnauthorized
-				case u == "":
-					exp = seeOther
-				case !named:
-					exp = http.StatusForbidden
-				}
-				c := pages[u]
-				if api {
-					c = apis[u]
-				}
-				var res *httptest.ResponseRecorder
-				switch {
-				case r.method == "GET":
-					res = c.get(r.path)
-				case api:
-					res = c.postJSON(r.path, r.json)
-				default:
-					res = c.post(r.path, r.form())
-				}
-				if res.Code != exp {
-					t.Errorf("%s %s as %q: %d, want %d: %.300s", r.method, r.path, u, res.Code, exp, res.Body.String())
-				}
-			}
-		}
+		checkAccessMatrix(t, routes, testkit.Everyone, pages, apis)
 	})
 }
 

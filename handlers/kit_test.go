@@ -136,3 +136,63 @@ func (a *app) apiAs(t *testing.T, svc *workflow.Service, username string) *clien
 	c.bearer = tok.Token
 	return c
 }
+
+// matrixRoute is one row of an access matrix: a request (a form for pages, JSON for the API)
+// and the users allowed it with the status each gets; users not named get 403.
+type matrixRoute struct {
+	method, path string
+	form         func() url.Values
+	json         string
+	allow        []goodsOutcome
+}
+
+// checkAccessMatrix sends every route as every user, through their page or API client, and
+// checks the status: nobody is sent to the login page (a page GET) or gets 401 (a page POST or
+// the API), a user not named gets 403, a named one what the row says. Per route the users not
+// named go first and the named ones in the row's order, so a successful write comes last.
+func checkAccessMatrix(t *testing.T, routes []matrixRoute, users []string, pages, apis map[string]*client) {
+	t.Helper()
+	for _, r := range routes {
+		want := map[string]int{}
+		var order []string
+		for _, o := range r.allow {
+			for _, u := range o.users {
+				want[u] = o.status
+				order = append(order, u)
+			}
+		}
+		for _, u := range users {
+			if _, named := want[u]; !named {
+				order = append([]string{u}, order...)
+			}
+		}
+		for _, u := range order {
+			api := strings.HasPrefix(r.path, "/api/")
+			exp, named := want[u]
+			switch {
+			case u == "" && (api || r.method == http.MethodPost):
+				exp = http.StatusUnauthorized
+			case u == "":
+				exp = http.StatusSeeOther
+			case !named:
+				exp = http.StatusForbidden
+			}
+			c := pages[u]
+			if api {
+				c = apis[u]
+			}
+			var res *httptest.ResponseRecorder
+			switch {
+			case r.method == http.MethodGet:
+				res = c.get(r.path)
+			case api:
+				res = c.postJSON(r.path, r.json)
+			default:
+				res = c.post(r.path, r.form())
+			}
+			if res.Code != exp {
+				t.Errorf("%s %s as %q: %d, want %d: %.300s", r.method, r.path, u, res.Code, exp, res.Body.String())
+			}
+		}
+	}
+}

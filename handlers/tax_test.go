@@ -95,12 +95,7 @@ func TestTaxAccessMatrix(t *testing.T) {
 		filers := []string{mA, mB, mP, aX, aY}
 		form := func(v url.Values) func() url.Values { return func() url.Values { return v } }
 		build := url.Values{"merchant_id": {ma}, "period": {"2026-10"}}
-		routes := []struct {
-			method, path string
-			form         func() url.Values
-			json         string
-			allow        []goodsOutcome // users not named get 403
-		}{
+		routes := []matrixRoute{
 			{"GET", "/tax", nil, "", []goodsOutcome{goodsIs(ok, listers...)}},
 			{"GET", "/tax?status=draft&period=2026-10&merchant=" + ma, nil, "", []goodsOutcome{goodsIs(ok, listers...)}},
 			{"GET", "/tax/new", nil, "", []goodsOutcome{goodsIs(ok, filers...)}},
@@ -130,53 +125,7 @@ func TestTaxAccessMatrix(t *testing.T) {
 			}
 			pages[u], apis[u] = a.as(t, u), a.api(t, u)
 		}
-		for _, r := range routes {
-			want := map[string]int{}
-			var order []string
-			for _, o := range r.allow {
-				for _, u := range o.users {
-					want[u] = o.status
-					order = append(order, u)
-				}
-			}
-			for _, u := range testkit.Everyone { // users not named first, successful writes last
-				if _, named := want[u]; !named {
-					order = append([]string{u}, order...)
-				}
-			}
-			for _, u := range order {
-				api := strings.HasPrefix(r.path, "/api/")
-				exp, named := want[u]
-				switch {
-				case u == "" && (api || r.method == "POST"):
-					exp = http.StatusUnauthorized
-				case u == "":
-					exp = seeOther
-				case !named:
-					exp = http.StatusForbidden
-				}
-				c := pages[u]
-				if api {
-					c = apis[u]
-				}
-				var code int
-				var body string
-				switch {
-				case r.method == "GET":
-					res := c.get(r.path)
-					code, body = res.Code, res.Body.String()
-				case api:
-					res := c.postJSON(r.path, r.json)
-					code, body = res.Code, res.Body.String()
-				default:
-					res := c.post(r.path, r.form())
-					code, body = res.Code, res.Body.String()
-				}
-				if code != exp {
-					t.Errorf("%s %s as %q: %d, want %d: %.300s", r.method, r.path, u, code, exp, body)
-				}
-			}
-		}
+		checkAccessMatrix(t, routes, testkit.Everyone, pages, apis)
 		var f models.TaxFiling
 		if err := db.Where("period = ? AND merchant_id = ?", "2026-10", w.MerchantA.ID).Take(&f).Error; err != nil ||
 			f.Status != models.FilingDraft || f.FiledByAgentID != nil {

@@ -26,7 +26,8 @@ func (l lazySQLLog) Trace(ctx context.Context, begin time.Time, fc func() (strin
 }
 
 // LazySQLLog returns db whose statements are logged only on an error or when slow (see
-// lazySQLLog), for bulk writes of thousands of rows.
+// lazySQLLog). Open's connections log that way already; this is for a *gorm.DB made
+// elsewhere (tests, tools) that carries out bulk writes of thousands of rows.
 func LazySQLLog(db *gorm.DB) *gorm.DB {
 	if _, ok := db.Logger.(lazySQLLog); ok {
 		return db

@@ -60,9 +60,10 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// tx runs fn in one database transaction.
+// tx runs fn in one database transaction, after waiting for the write turn on SQLite
+// (models.WriteTx).
 func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	return models.WriteTx(ctx, s.db, fn)
 }
 
 // audit appends an audit entry for a change made by actor, inside tx.

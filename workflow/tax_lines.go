@@ -97,22 +97,18 @@ type taxFactRow struct {
 	DeclaredValue     models.Money
 }
 
-// taxFactQuery reads (line, declaration) pairs through the correspondence (对应关系): a line's
-// declared value is the sum of its correspondence rows on that declaration. where narrows it
-// (aliases tl, t, m, g, d).
-const taxFactQuery = `SELECT tl.id AS line_id, tl.trace_code, tl.amount AS line_amount, t.id AS transaction_id,
+// taxFactSelect reads (line, declaration) pairs through the correspondence (对应关系): a line's
+// declared value is the sum of its correspondence rows on that declaration (aliases tl, t, m,
+// g, d, dil). Each query below names its tables in the order they are to be read, with CROSS
+// JOIN where SQLite must not choose another: SQLite keeps the left table of a CROSS JOIN in the
+// outer loop, PostgreSQL plans it as the inner join it is. Left free, SQLite started from all
+// the month's exited declarations, so each filing read every line exported that month.
+const taxFactSelect = `SELECT tl.id AS line_id, tl.trace_code, tl.amount AS line_amount, t.id AS transaction_id,
         t.number AS transaction_no, t.merchant_id, t.currency, t.status AS transaction_status, t.registered_at,
         m.status AS merchant_status, g.name_zh AS goods_name_zh, g.name_en AS goods_name_en, g.hs_code,
         g.status AS goods_status, d.id AS declaration_id, d.pre_entry_no, d.entry_no, d.status AS declaration_status,
         d.supervision_mode, d.exit_date, d.submitted_at, d.rate_month, CAST(SUM(dil.value) AS BIGINT) AS declared_value
-    FROM declaration_item_lines dil
-    JOIN declaration_items di ON di.id = dil.declaration_item_id
-    JOIN declarations d ON d.id = di.declaration_id
-    JOIN transaction_lines tl ON tl.id = dil.transaction_line_id
-    JOIN transactions t ON t.id = tl.transaction_id
-    JOIN merchants m ON m.id = t.merchant_id
-    JOIN goods g ON g.id = tl.goods_id
-    WHERE `
+`
 
 const taxFactGroup = ` GROUP BY tl.id, t.id, m.id, g.id, d.id ORDER BY d.exit_date, d.id, tl.trace_code, tl.id`
 
@@ -125,7 +121,16 @@ func taxPeriodBounds(period string) (string, string) {
 func taxExitedLineFacts(db *gorm.DB, merchantID int64, period string) ([]taxFactRow, error) {
 	from, to := taxPeriodBounds(period)
 	var rows []taxFactRow
-	err := db.Raw(taxFactQuery+`t.merchant_id = ? AND d.status = ? AND d.exit_date >= ? AND d.exit_date < ?`+taxFactGroup,
+	// From the merchant's transactions to their lines' declarations.
+	err := db.Raw(taxFactSelect+`FROM transactions t
+    CROSS JOIN transaction_lines tl
+    CROSS JOIN declaration_item_lines dil
+    JOIN declaration_items di ON di.id = dil.declaration_item_id
+    JOIN declarations d ON d.id = di.declaration_id
+    JOIN merchants m ON m.id = t.merchant_id
+    JOIN goods g ON g.id = tl.goods_id
+    WHERE t.merchant_id = ? AND tl.transaction_id = t.id AND dil.transaction_line_id = tl.id
+        AND d.status = ? AND d.exit_date >= ? AND d.exit_date < ?`+taxFactGroup,
 		merchantID, models.DeclarationExited, from, to).Scan(&rows).Error
 	return rows, apperr.Wrap(err, "load exited lines")
 }
@@ -133,8 +138,18 @@ func taxExitedLineFacts(db *gorm.DB, merchantID int64, period string) ([]taxFact
 // taxFilingLineFacts reads the lines a filing claims, on the declarations it names.
 func taxFilingLineFacts(db *gorm.DB, filingID int64) ([]taxFactRow, error) {
 	var rows []taxFactRow
-	err := db.Raw(taxFactQuery+`EXISTS (SELECT 1 FROM tax_filing_lines fl WHERE fl.filing_id = ?
-	        AND fl.transaction_line_id = tl.id AND fl.declaration_id = d.id)`+taxFactGroup, filingID).Scan(&rows).Error
+	// From the filing's lines (one row per line: ux_tax_filing_lines) to their correspondence
+	// rows on the declaration the filing names.
+	err := db.Raw(taxFactSelect+`FROM tax_filing_lines fl
+    CROSS JOIN declaration_item_lines dil
+    JOIN declaration_items di ON di.id = dil.declaration_item_id
+    JOIN declarations d ON d.id = di.declaration_id
+    JOIN transaction_lines tl ON tl.id = dil.transaction_line_id
+    JOIN transactions t ON t.id = tl.transaction_id
+    JOIN merchants m ON m.id = t.merchant_id
+    JOIN goods g ON g.id = tl.goods_id
+    WHERE fl.filing_id = ? AND dil.transaction_line_id = fl.transaction_line_id AND di.declaration_id = fl.declaration_id`+taxFactGroup,
+		filingID).Scan(&rows).Error
 	return rows, apperr.Wrap(err, "load filing lines")
 }
 

@@ -533,9 +533,10 @@ type PackingInput struct {
 
 // consolidationPackState is the lines and packing of a locked consolidation.
 type consolidationPackState struct {
-	lines  []ConsolidatedLine
-	byLine map[int64]ConsolidatedLine
-	packed []models.PackingLine
+	lines    []ConsolidatedLine
+	byLine   map[int64]ConsolidatedLine
+	packed   []models.PackingLine
+	packedOf map[int64][]int // line id → indexes in packed
 }
 
 func loadConsolidationPackState(tx *gorm.DB, c *models.Consolidation) (*consolidationPackState, error) {
@@ -547,19 +548,21 @@ func loadConsolidationPackState(tx *gorm.DB, c *models.Consolidation) (*consolid
 	if err != nil {
 		return nil, err
 	}
-	st := &consolidationPackState{lines: lines, byLine: map[int64]ConsolidatedLine{}, packed: packed}
+	st := &consolidationPackState{lines: lines, byLine: make(map[int64]ConsolidatedLine, len(lines)), packed: packed,
+		packedOf: make(map[int64][]int, len(packed))}
 	for _, l := range lines {
 		st.byLine[l.LineID] = l
+	}
+	for i, p := range packed {
+		st.packedOf[p.TransactionLineID] = append(st.packedOf[p.TransactionLineID], i)
 	}
 	return st, nil
 }
 
 // in returns what of a line is packed in a container, and in the others.
 func (st *consolidationPackState) in(containerID, lineID int64) (here, elsewhere PackAmount, row *models.PackingLine) {
-	for i, p := range st.packed {
-		if p.TransactionLineID != lineID {
-			continue
-		}
+	for _, i := range st.packedOf[lineID] {
+		p := st.packed[i]
 		if p.ContainerID == containerID {
 			here, row = packAmountOf(p), &st.packed[i]
 		} else {
@@ -602,8 +605,9 @@ func parseConsolidationPackEntry(fe *apperr.Fields, field string, e PackingEntry
 	return a, ok
 }
 
-// setConsolidationPacked writes the amount of a line in a container (deleting the row at zero).
-func (s *Service) setConsolidationPacked(tx *gorm.DB, st *consolidationPackState, containerID, lineID int64, a PackAmount) error {
+// setConsolidationPacked writes the amount of a line in a container (deleting the row at zero);
+// a new row is added to creates, for insertPacked to write with the others in batches.
+func (s *Service) setConsolidationPacked(tx *gorm.DB, st *consolidationPackState, containerID, lineID int64, a PackAmount, creates *[]models.PackingLine) error {
 	_, _, row := st.in(containerID, lineID)
 	switch {
 	case row != nil && a.IsZero():
@@ -612,10 +616,18 @@ func (s *Service) setConsolidationPacked(tx *gorm.DB, st *consolidationPackState
 		return tx.Model(&models.PackingLine{}).Where("id = ?", row.ID).
 			Updates(map[string]any{"cartons": a.Cartons, "net_grams": a.NetGrams, "gross_grams": a.GrossGrams}).Error
 	case !a.IsZero():
-		return tx.Create(&models.PackingLine{ContainerID: containerID, TransactionLineID: lineID, Cartons: a.Cartons,
-			NetGrams: a.NetGrams, GrossGrams: a.GrossGrams, CreatedAt: s.now()}).Error
+		*creates = append(*creates, models.PackingLine{ContainerID: containerID, TransactionLineID: lineID, Cartons: a.Cartons,
+			NetGrams: a.NetGrams, GrossGrams: a.GrossGrams, CreatedAt: s.now()})
 	}
 	return nil
+}
+
+// insertPacked writes the new packing rows of a change, 200 to a statement.
+func insertPacked(tx *gorm.DB, creates []models.PackingLine) error {
+	if len(creates) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(&creates, 200).Error
 }
 
 // SetPacking sets how much of each entry's line one container holds, in one of the actor
@@ -668,11 +680,15 @@ func (s *Service) SetPacking(ctx context.Context, actor Actor, consolidationID i
 			return nil, nil, apperr.Field("entries", apperr.T("Nothing changed: enter cartons and kilograms for at least one line", "没有改动：请至少为一行填写箱数和重量"))
 		}
 		var audit []map[string]any
+		var creates []models.PackingLine
 		for _, ch := range changes {
-			if err := s.setConsolidationPacked(tx, st, box.ID, ch.lineID, ch.put); err != nil {
+			if err := s.setConsolidationPacked(tx, st, box.ID, ch.lineID, ch.put, &creates); err != nil {
 				return nil, nil, err
 			}
 			audit = append(audit, map[string]any{"line_id": ch.lineID, "old": ch.old, "new": ch.put})
+		}
+		if err := insertPacked(tx, creates); err != nil {
+			return nil, nil, err
 		}
 		return nil, map[string]any{"container_id": box.ID, "number": box.Number, "changes": audit}, s.bumpConsolidation(tx, c, nil)
 	})
@@ -696,6 +712,7 @@ func (s *Service) PackRest(ctx context.Context, actor Actor, consolidationID, co
 			}
 		}
 		var audit []map[string]any
+		var creates []models.PackingLine
 		for _, l := range st.lines {
 			if lineID > 0 && l.LineID != lineID {
 				continue
@@ -706,13 +723,16 @@ func (s *Service) PackRest(ctx context.Context, actor Actor, consolidationID, co
 				continue
 			}
 			put := here.Add(rest)
-			if err := s.setConsolidationPacked(tx, st, box.ID, l.LineID, put); err != nil {
+			if err := s.setConsolidationPacked(tx, st, box.ID, l.LineID, put, &creates); err != nil {
 				return nil, nil, err
 			}
 			audit = append(audit, map[string]any{"line_id": l.LineID, "old": here, "new": put})
 		}
 		if len(audit) == 0 {
 			return nil, nil, apperr.New(apperr.Invalid, apperr.T("Nothing is left to pack", "没有待装箱的货物"))
+		}
+		if err := insertPacked(tx, creates); err != nil {
+			return nil, nil, err
 		}
 		return nil, map[string]any{"container_id": box.ID, "number": box.Number, "changes": audit}, s.bumpConsolidation(tx, c, nil)
 	})

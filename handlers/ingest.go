@@ -55,6 +55,7 @@ type apiIngestLineJSON struct {
 	ID        int64  `json:"id"`
 	LineNo    int    `json:"line_no"`
 	TraceCode string `json:"trace_code"`
+	Amount    string `json:"amount"`
 }
 
 type apiIngestTxnJSON struct {
@@ -80,7 +81,7 @@ func toIngestJSON(r *workflow.IngestResult) apiIngestJSON {
 		j := apiIngestTxnJSON{ID: t.ID, Number: t.Number, Status: t.Status, TotalAmount: t.TotalAmount.String(), Version: t.Version,
 			Lines: make([]apiIngestLineJSON, len(it.Lines))}
 		for k, l := range it.Lines {
-			j.Lines[k] = apiIngestLineJSON{ID: l.ID, LineNo: l.LineNo, TraceCode: l.TraceCode}
+			j.Lines[k] = apiIngestLineJSON{ID: l.ID, LineNo: l.LineNo, TraceCode: l.TraceCode, Amount: l.Amount.String()}
 		}
 		out.Transactions[i] = j
 	}

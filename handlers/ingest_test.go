@@ -77,6 +77,7 @@ func TestIngestAPI(t *testing.T) {
 					ID        int64  `json:"id"`
 					LineNo    int    `json:"line_no"`
 					TraceCode string `json:"trace_code"`
+					Amount    string `json:"amount"`
 				} `json:"lines"`
 			} `json:"transactions"`
 			Lines int `json:"lines"`
@@ -86,7 +87,8 @@ func TestIngestAPI(t *testing.T) {
 		}
 		if len(got.Transactions) != 3 || got.Lines != 6 || got.Transactions[0].Status != "registered" || got.Transactions[1].Status != "draft" ||
 			got.Transactions[2].Number != "TR2026112900003" || got.Transactions[0].Total != "19.20" || len(got.Transactions[2].Lines) != 2 ||
-			!workflow.ValidTraceCode(got.Transactions[2].Lines[1].TraceCode) || got.Transactions[2].Lines[1].LineNo != 2 || got.Transactions[2].Lines[1].ID == 0 {
+			!workflow.ValidTraceCode(got.Transactions[2].Lines[1].TraceCode) || got.Transactions[2].Lines[1].LineNo != 2 || got.Transactions[2].Lines[1].ID == 0 ||
+			got.Transactions[0].Lines[0].Amount != "4.20" || got.Transactions[0].Lines[1].Amount != "15.00" {
 			t.Fatalf("answer %s", first.Body)
 		}
 		var stored models.Transaction

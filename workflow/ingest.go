@@ -32,6 +32,7 @@ type IngestedLine struct {
 	ID        int64
 	LineNo    int
 	TraceCode string
+	Amount    models.Money // quantity × unit price, as the platform computed it
 }
 
 // IngestedTransaction is a transaction as ingested, with its lines in the order sent.
@@ -399,7 +400,7 @@ func (s *Service) writeIngest(ctx context.Context, tx *gorm.DB, actor Actor, txn
 		k += len(lines)
 		it := IngestedTransaction{Transaction: rows[i], Lines: make([]IngestedLine, len(lines))}
 		for j := range lines {
-			it.Lines[j] = IngestedLine{ID: lines[j].ID, LineNo: lines[j].LineNo, TraceCode: lines[j].TraceCode}
+			it.Lines[j] = IngestedLine{ID: lines[j].ID, LineNo: lines[j].LineNo, TraceCode: lines[j].TraceCode, Amount: lines[j].Amount}
 		}
 		out.Transactions[i] = it
 	}
@@ -578,7 +579,7 @@ func ingestMerchantActive(actor Actor, m models.Merchant, i int) error {
 }
 
 // reserveTransactionNumbers hands out n consecutive transaction numbers of the day with one
-// update of the day's sequence (nextTransactionNumber's series: "TR", yyyymmdd, 5 digits).
+// update of the day's sequence (nextTransactionNumber's series).
 func reserveTransactionNumbers(tx *gorm.DB, now time.Time, n int) ([]string, error) {
 	day := now.In(MarketZone).Format("20060102")
 	name := "transaction:" + day
@@ -593,14 +594,13 @@ func reserveTransactionNumbers(tx *gorm.DB, now time.Time, n int) ([]string, err
 		return nil, err
 	}
 	first := seq.Next - int64(n)
-	if seq.Next-1 > 99_999 {
+	if seq.Next-1 > MaxTransactionsPerDay {
 		return nil, apperr.New(apperr.Conflict, apperr.Tf("The market can number %[1]d more transactions today, fewer than the %[2]d sent; the numbering is full until midnight",
-			"今日交易编号仅余 %[1]d 个，少于本次提交的 %[2]d 笔，请于明日登记", max(0, 100_000-first), n))
+			"今日交易编号仅余 %[1]d 个，少于本次提交的 %[2]d 笔，请于明日登记", max(0, MaxTransactionsPerDay+1-first), n))
 	}
 	out := make([]string, n)
-	prefix := "TR" + day
 	for k := range out {
-		out[k] = fmt.Sprintf("%s%05d", prefix, first+int64(k))
+		out[k] = transactionNumber(day, first+int64(k))
 	}
 	return out, nil
 }

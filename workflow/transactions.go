@@ -225,9 +225,17 @@ func (s *Service) txnWarnings(ctx context.Context, out *TransactionSaved) error 
 	return err
 }
 
-// nextTransactionNumber hands out the next transaction number of the day: "TR", the Yiwu date
-// (yyyymmdd) and a 5-digit sequence restarting each day, kept in the number_sequences row
-// "transaction:yyyymmdd" (the same series the demo data continues).
+// MaxTransactionsPerDay is how many transactions the market can number in one day. A peak day
+// of 1,000,000 lines in sales of ten lines is 100,000 transactions, more than five digits hold.
+const MaxTransactionsPerDay = 999_999
+
+// transactionNumber is "TR", the Yiwu date (yyyymmdd) and the day's sequence number: five
+// digits, six from the 100,000th transaction of a day on.
+func transactionNumber(day string, n int64) string { return fmt.Sprintf("TR%s%05d", day, n) }
+
+// nextTransactionNumber hands out the next transaction number of the day (transactionNumber),
+// the sequence restarting each day, kept in the number_sequences row "transaction:yyyymmdd"
+// (the same series the demo data continues).
 func nextTransactionNumber(tx *gorm.DB, now time.Time) (string, error) {
 	day := now.In(MarketZone).Format("20060102")
 	name := "transaction:" + day
@@ -242,11 +250,11 @@ func nextTransactionNumber(tx *gorm.DB, now time.Time) (string, error) {
 		return "", err
 	}
 	n := seq.Next - 1
-	if n > 99_999 {
-		return "", apperr.New(apperr.Conflict, apperr.T("The market registered 99,999 transactions today; the numbering is full until midnight",
-			"今日交易登记已达 99,999 笔，编号已满，请于明日登记"))
+	if n > MaxTransactionsPerDay {
+		return "", apperr.New(apperr.Conflict, apperr.Tf("The market registered %d transactions today; the numbering is full until midnight",
+			"今日交易登记已达 %d 笔，编号已满，请于明日登记", MaxTransactionsPerDay))
 	}
-	return fmt.Sprintf("TR%s%05d", day, n), nil
+	return transactionNumber(day, n), nil
 }
 
 // transactionAudit is what the audit log keeps of a transaction's header.

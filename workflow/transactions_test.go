@@ -246,6 +246,28 @@ func TestTransactionNumbersAreDailySequences(t *testing.T) {
 		if n := w.draft(t, testkit.UserMerchantA).Number; n != "TR2026112900042" {
 			t.Errorf("after the demo's numbers: %s", n)
 		}
+		// A peak day passes 99,999 transactions: the sequence goes on in six digits, up to
+		// MaxTransactionsPerDay, and then refuses with a conflict that names the limit.
+		setNext := func(n int64) {
+			t.Helper()
+			if err := db.Model(&models.NumberSequence{}).Where("name = ?", "transaction:20261129").Update("next", n).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		setNext(99_999)
+		if a, b := w.draft(t, testkit.UserMerchantA).Number, w.draft(t, testkit.UserMerchantA).Number; a != "TR2026112999999" || b != "TR20261129100000" {
+			t.Errorf("past 99,999: %s, %s", a, b)
+		}
+		setNext(workflow.MaxTransactionsPerDay)
+		if n := w.draft(t, testkit.UserMerchantA).Number; n != "TR20261129999999" {
+			t.Errorf("the day's last number: %s", n)
+		}
+		_, err := w.svc.CreateTransaction(context.Background(), w.actor(t, testkit.UserMerchantA), workflow.TransactionInput{BuyerID: w.BuyerA.ID,
+			TradeDate: txnDay, Currency: "USD"})
+		wantTxnErr(t, err, apperr.Conflict, "")
+		if err != nil && !strings.Contains(apperr.As(err).Text.En, "999999 transactions today") {
+			t.Errorf("full numbering: %v", err)
+		}
 	})
 }
 

@@ -31,6 +31,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		"mark cookies Secure even on plain HTTP, for a server behind a TLS proxy (MPT_SECURE_COOKIES=true)")
 	webhookDev := fs.Bool("webhook-dev", getenv("MPT_WEBHOOK_DEV") == "true",
 		"development only: accept and call webhook URLs on this machine, over http:// too (MPT_WEBHOOK_DEV=true)")
+	pprofAddr := fs.String("pprof", getenv("MPT_PPROF"),
+		"serve Go's profiler (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060, for measuring the server under load (MPT_PPROF)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -38,6 +40,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := cfg.logger(stderr)
+	if *pprofAddr != "" {
+		_, stop, err := serveProfiler(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	d, err := openDatabase(ctx, &cfg, log)
 	if err != nil {

@@ -1,13 +1,8 @@
 package handlers
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"strings"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
 	"mpt/workflow"
@@ -93,50 +88,15 @@ func toIngestJSON(r *workflow.IngestResult) apiIngestJSON {
 // transactions[i].lines[j].field with nothing registered. An Idempotency-Key is honoured as by
 // the single create (apiTxnCreate).
 func (s *Server) apiIngest(c echo.Context) error {
-	r := c.Request()
-	body, err := io.ReadAll(io.LimitReader(r.Body, ingestMaxBody+1))
-	if err != nil {
-		return apperr.Wrap(err, "read body")
-	}
-	if len(body) > ingestMaxBody {
-		return echo.ErrStatusRequestEntityTooLarge
-	}
 	var req apiIngestRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		return apperr.New(apperr.Invalid, apperr.T(`The body is not valid JSON for a bulk ingest ({"transactions": [...]}); check the field types`,
-			`请求体不是有效的批量登记 JSON（{"transactions": [...]}），请检查字段类型`))
-	}
-	if err := s.checkIngest(&req); err != nil {
-		return err
-	}
-	idem := workflow.Idempotency{Key: strings.TrimSpace(r.Header.Get(txnIdempotencyHeader)),
-		RequestHash: workflow.RequestHash(r.Method, r.URL.Path, body)}
-	ans, replayed, err := s.svc.IngestTransactionsOnce(r.Context(), actorOf(c), req.input(), idem,
-		func(res *workflow.IngestResult) (workflow.Answer, error) {
-			b, err := json.Marshal(toIngestJSON(res))
-			return workflow.Answer{Status: http.StatusCreated, Body: b}, err
-		})
+	idem, err := s.readBulk(c, ingestMaxBody, &req, apperr.T(`The body is not valid JSON for a bulk ingest ({"transactions": [...]}); check the field types`,
+		`请求体不是有效的批量登记 JSON（{"transactions": [...]}），请检查字段类型`))
 	if err != nil {
 		return err
 	}
-	if replayed {
-		c.Response().Header().Set("Idempotent-Replayed", "true")
-	}
-	return c.JSONBlob(ans.Status, ans.Body)
-}
-
-// checkIngest runs the request's validate tags, naming each problem by its path
-// (transactions[3].lines[5].unit) as the workflow does.
-func (s *Server) checkIngest(req *apiIngestRequest) error {
-	err := s.validate.Struct(req)
-	var ves validator.ValidationErrors
-	if err == nil || !errors.As(err, &ves) {
-		return apperr.Wrap(err, "validate")
-	}
-	var fs apperr.Fields
-	for _, fe := range ves {
-		_, path, _ := strings.Cut(fe.Namespace(), ".") // without the struct's name
-		fs.Add(path, fieldMessage(fe))
-	}
-	return fs.Err()
+	ans, replayed, err := s.svc.IngestTransactionsOnce(c.Request().Context(), actorOf(c), req.input(), idem,
+		func(res *workflow.IngestResult) (workflow.Answer, error) {
+			return jsonAnswer(http.StatusCreated, toIngestJSON(res))
+		})
+	return sendOnce(c, ans, replayed, err)
 }

@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	s.customsRoutes()       // customs.go: the customs desk, lanes, inspections, release, exit, rejection
 	s.riskRoutes()          // risk.go: risk rule sets, routing decisions and their replay
 	s.fxRoutes()            // fx.go: FX receipts, statements, allocations, balances
+	s.fxBulkRoutes()        // fx_bulk.go: the FX desk's bulk allocation and statement APIs
 	s.taxRoutes()           // tax.go: VAT exemption filings
 	s.supervisionRoutes()   // supervision.go: the market supervision desk, spot checks
 	s.notificationRoutes()  // notifications.go: in-app notifications, agents' webhooks

@@ -29,7 +29,8 @@ import (
 // A bank statement is a CSV file of receipts, one a row. It is imported all or nothing: every
 // row is checked like the receipt form, duplicates are looked for within the file and among
 // recorded receipts, and only a file without problems is written, in one database transaction
-// with one audit entry per receipt. The receipts of one file share a statement reference.
+// with one audit entry per receipt (inserted in batches, the entries appended as one chain and
+// one notice per beneficiary). The receipts of one file share a statement reference.
 
 // Limits of a statement upload: a bank's day of trade receipts for the market is a few hundred rows.
 const (
@@ -84,12 +85,13 @@ func StatementTemplateCSV() []byte {
 // StatementResult is what an upload did: every row recorded, or none and every problem.
 type StatementResult struct {
 	FileName     string
-	StatementRef string           // shared by the receipts recorded
-	Rows         int              // data rows read
-	Recorded     int              // receipts written: every row, or 0
-	Problem      apperr.Text      // a problem with the whole file (type, size, columns)
-	Errors       []ImportRowError // row problems, at most MaxImportErrors
-	ErrorCount   int              // all row problems
+	StatementRef string             // shared by the receipts recorded
+	Rows         int                // data rows read
+	Recorded     int                // receipts written: every row, or 0
+	Receipts     []models.FXReceipt // the receipts written, in the file's order
+	Problem      apperr.Text        // a problem with the whole file (type, size, columns)
+	Errors       []ImportRowError   // row problems, at most MaxImportErrors
+	ErrorCount   int                // all row problems
 }
 
 // OK reports whether the statement was recorded.
@@ -305,13 +307,12 @@ func (s *Service) ImportFXStatement(ctx context.Context, actor Actor, name strin
 		}
 		groups := map[string]*group{}
 		var order []string
+		recs := make([]models.AuditRecord, len(receipts))
 		for i := range receipts {
 			r := &receipts[i]
 			rec := fxReceiptAudit(r)
 			rec["statement_file"], rec["statement_sha256"], rec["statement_row"] = res.FileName, hex.EncodeToString(sum[:]), rows[i].Row
-			if err := s.audit(ctx, tx, actor, "fx_receipt", strconv.FormatInt(r.ID, 10), "create", nil, rec); err != nil {
-				return err
-			}
+			recs[i] = auditRecordOf(ctx, actor, "fx_receipt", strconv.FormatInt(r.ID, 10), "create", nil, rec)
 			key := fmt.Sprintf("m%d/a%d", derefID(r.BeneficiaryMerchantID), derefID(r.BeneficiaryAgentID))
 			g := groups[key]
 			if g == nil {
@@ -322,7 +323,11 @@ func (s *Service) ImportFXStatement(ctx context.Context, actor Actor, name strin
 			g.n++
 			g.total[r.Currency] += r.Amount
 		}
-		for _, k := range order {
+		if err := models.AppendAudits(tx, now, recs); err != nil {
+			return apperr.Wrap(err, "audit receipts")
+		}
+		notices := make([]Notice, len(order))
+		for i, k := range order {
 			g := groups[k]
 			var parts []string
 			for _, cur := range slices.Sorted(maps.Keys(g.total)) {
@@ -333,15 +338,13 @@ func (s *Service) ImportFXStatement(ctx context.Context, actor Actor, name strin
 					"银行已根据对账单 %[2]s 为您登记 %[1]d 笔收汇：%[3]s", g.n, ref, strings.Join(parts, ", ")),
 				Data: map[string]any{"statement_ref": ref, "receipts": g.n}}
 			fxBeneficiaryAudience(&n, &g.r)
-			if err := s.notify(tx, actor, n); err != nil {
-				return err
-			}
+			notices[i] = n
 		}
-		res.StatementRef, res.Recorded = ref, len(receipts)
-		return nil
+		res.StatementRef, res.Recorded, res.Receipts = ref, len(receipts), receipts
+		return s.notifyEach(tx, actor, notices)
 	})
 	if err != nil {
-		res.Recorded = 0
+		res.Recorded, res.Receipts = 0, nil
 		return nil, err
 	}
 	return res, nil

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +36,11 @@ type loadgenOptions struct {
 	ServerPID             int
 	Readers, Reads        int
 	Progress              bool
+	ReadsOnly             bool
+	Think                 time.Duration // a reader's pause between two requests
+	Bulk                  int           // sales per bulk ingest call; 0: one sale per request
+	ConsolidateBy         string        // "agent" or "buyer"
+	CPUProfile            string
 }
 
 // loadgen is `mpt loadgen`: it draws a synthetic market day from a seed and drives it through
@@ -62,7 +69,12 @@ func loadgen(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "pid of the local server, to report its peak resident memory (VmHWM)")
 	fs.IntVar(&o.Readers, "readers", 0, "HTTP only: after the day, this many concurrent clients read list pages and traces")
 	fs.IntVar(&o.Reads, "reads", 2000, "with --readers: GET requests in all")
+	fs.DurationVar(&o.Think, "think", 0, "with --readers: each reader pauses this long between requests, as a person reading the page would (0: back to back, which measures throughput: each request then waits for the others)")
+	fs.BoolVar(&o.ReadsOnly, "reads-only", false, "with --readers: skip the day and read the data an earlier run of the same seed and sizes left in --db (its parties get new API tokens)")
 	fs.BoolVar(&o.Progress, "progress", true, "draw a progress bar on stderr")
+	fs.IntVar(&o.Bulk, "bulk", 0, fmt.Sprintf("register sales through the bulk ingest, this many per call by the merchants' agents (at most %d); 0 registers one sale per request by its merchant", workflow.MaxIngestTransactions))
+	fs.StringVar(&o.ConsolidateBy, "consolidate-by", "agent", `how agents group lines into consolidations: "agent" (all its merchants' lines in turn) or "buyer" (one buyer's lines, as a buyer fills containers from many stalls)`)
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file (in-process mode profiles the workflow too)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -71,6 +83,15 @@ func loadgen(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	if o.Merchants < 1 || o.Transactions < 1 || o.LinesPerTxn < 1 || o.LinesPerTxn > workflow.MaxAPILines || o.Concurrency < 1 || o.LinesPerConsolidation < 1 {
 		return usageError("mpt loadgen: --merchants, --transactions, --concurrency and --lines-per-consolidation must be at least 1, --lines-per-transaction 1–%d", workflow.MaxAPILines)
+	}
+	if o.ReadsOnly && (o.URL == "" || o.Readers < 1) {
+		return usageError("mpt loadgen: --reads-only needs --url and --readers")
+	}
+	if o.Bulk < 0 || o.Bulk > workflow.MaxIngestTransactions || o.Bulk*o.LinesPerTxn > workflow.MaxIngestLines {
+		return usageError("mpt loadgen: --bulk must be 0–%d sales and at most %d lines per call", workflow.MaxIngestTransactions, workflow.MaxIngestLines)
+	}
+	if o.ConsolidateBy != "agent" && o.ConsolidateBy != "buyer" {
+		return usageError(`mpt loadgen: --consolidate-by must be "agent" or "buyer"`)
 	}
 	if o.Buyers == 0 {
 		o.Buyers = max(3, o.Merchants/2)
@@ -121,6 +142,17 @@ func loadgen(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() { defer close(sampled); r.stats.sampleMemory(o.ServerPID, stop) }()
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	err = r.day(ctx)
 	close(stop)
@@ -128,6 +160,9 @@ func loadgen(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fmt.Fprintln(stdout)
 	r.stats.report(stdout, time.Since(start))
 	fmt.Fprintln(stdout, r.summary())
+	if r.dayWall > 0 {
+		fmt.Fprintf(stdout, "ingest to VAT filing (stages transactions … vat): %s\n", r.dayWall.Round(time.Millisecond))
+	}
 	if err != nil {
 		return err
 	}
@@ -157,6 +192,7 @@ type loadRun struct {
 	consolidations               []consolidationRun
 	inspectors                   sync.Map // user id → party
 	counts                       dayCounts
+	dayWall                      time.Duration // from the first sale registered to the last filing accepted
 }
 
 type agentRun struct {
@@ -241,13 +277,25 @@ func (r *loadRun) stage(ctx context.Context, name string, n int, unit string, co
 func (r *loadRun) day(ctx context.Context) error {
 	r.today = r.svc.EntrustmentToday()
 	r.plan = newDayPlan(r.o.Seed, planSizes{Merchants: r.o.Merchants, Buyers: r.o.Buyers, Agents: r.o.Agents,
-		Transactions: r.o.Transactions, LinesPerTxn: r.o.LinesPerTxn, BuyersPerMerchant: r.o.BuyersPerMerchant}, r.today)
-	steps := []func(context.Context) error{r.setupParties, r.setupGoods, r.registerTransactions, r.consolidate,
-		r.declare, r.clearCustoms, r.receiveFX, r.fileVAT, r.readLists}
-	for _, step := range steps {
+		Transactions: r.o.Transactions, LinesPerTxn: r.o.LinesPerTxn, BuyersPerMerchant: r.o.BuyersPerMerchant,
+		BuyersByAgent: r.o.ConsolidateBy == "buyer"}, r.today)
+	if r.o.ReadsOnly {
+		if err := r.attach(ctx); err != nil {
+			return err
+		}
+		return r.readLists(ctx)
+	}
+	for _, step := range []func(context.Context) error{r.setupParties, r.setupGoods} {
 		if err := step(ctx); err != nil {
 			return err
 		}
 	}
-	return nil
+	start := time.Now()
+	for _, step := range []func(context.Context) error{r.registerTransactions, r.consolidate, r.declare, r.clearCustoms, r.receiveFX, r.fileVAT} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	r.dayWall = time.Since(start)
+	return r.readLists(ctx)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -34,12 +35,17 @@ func (h httpMarket) call(ctx context.Context, p party, method, path string, body
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+p.Token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Accept-Language", "en")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return h.send(p, req, out)
+}
+
+// send sends a request as the party and decodes a 2xx answer into out (when not nil).
+func (h httpMarket) send(p party, req *http.Request, out any) error {
+	req.Header.Set("Authorization", "Bearer "+p.Token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept-Language", "en")
 	res, err := h.client.Do(req)
 	if err != nil {
 		return err
@@ -136,6 +142,49 @@ func (h httpMarket) RegisterTransaction(ctx context.Context, m party, in workflo
 	for i, l := range out.Lines {
 		g, _ := models.ParseKg(l.GrossKg)
 		refs[i] = lineRef{ID: l.ID, TraceCode: l.TraceCode, Amount: l.Amount, Cartons: l.Cartons, NetKg: l.NetKg, GrossKg: l.GrossKg, GrossGrams: int64(g)}
+	}
+	return refs, nil
+}
+
+func (h httpMarket) IngestTransactions(ctx context.Context, p party, in []workflow.NewTransaction) ([][]lineRef, error) {
+	type txn struct {
+		MerchantID int64         `json:"merchant_id"`
+		BuyerID    int64         `json:"buyer_id"`
+		TradeDate  string        `json:"trade_date"`
+		Currency   string        `json:"currency"`
+		Submit     bool          `json:"submit"`
+		Lines      []txnLineJSON `json:"lines"`
+	}
+	body := struct {
+		Transactions []txn `json:"transactions"`
+	}{make([]txn, len(in))}
+	for i, t := range in {
+		b := txn{MerchantID: t.MerchantID, BuyerID: t.BuyerID, TradeDate: t.TradeDate, Currency: t.Currency, Submit: t.Submit,
+			Lines: make([]txnLineJSON, len(t.Lines))}
+		for j, l := range t.Lines {
+			b.Lines[j] = txnLineJSON{GoodsID: l.GoodsID, Quantity: l.Quantity, Unit: l.Unit, UnitPrice: l.UnitPrice, Cartons: l.Cartons,
+				NetKg: l.NetKg, GrossKg: l.GrossKg}
+		}
+		body.Transactions[i] = b
+	}
+	var out struct {
+		Transactions []struct {
+			Lines []struct {
+				ID        int64  `json:"id"`
+				TraceCode string `json:"trace_code"`
+				Amount    string `json:"amount"`
+			} `json:"lines"`
+		} `json:"transactions"`
+	}
+	if err := h.call(ctx, p, http.MethodPost, "/transactions/bulk", body, &out); err != nil {
+		return nil, err
+	}
+	refs := make([][]lineRef, len(out.Transactions))
+	for i, t := range out.Transactions {
+		refs[i] = make([]lineRef, len(t.Lines))
+		for j, l := range t.Lines {
+			refs[i][j] = lineRef{ID: l.ID, TraceCode: l.TraceCode, Amount: l.Amount}
+		}
 	}
 	return refs, nil
 }
@@ -256,6 +305,60 @@ func (h httpMarket) AllocateReceipt(ctx context.Context, fx party, id int64, in 
 	}
 	return h.call(ctx, fx, http.MethodPost, fmt.Sprintf("/fx/receipts/%d/allocations", id), map[string]any{"version": in.Version,
 		"allocations": items}, nil)
+}
+
+func (h httpMarket) RecordStatement(ctx context.Context, fx party, name string, csv []byte) ([]receiptRef, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", name)
+	if err == nil {
+		_, err = fw.Write(csv)
+	}
+	if err != nil || mw.Close() != nil {
+		return nil, fmt.Errorf("statement form: %v", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.base+"/api/v1/fx/statements", &body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	var out struct {
+		Receipts []struct {
+			ID      int64  `json:"id"`
+			BankRef string `json:"bank_ref"`
+		} `json:"receipts"`
+	}
+	if err := h.send(fx, req, &out); err != nil {
+		return nil, err
+	}
+	refs := make([]receiptRef, len(out.Receipts))
+	for i, r := range out.Receipts {
+		refs[i] = receiptRef{ID: r.ID, BankRef: r.BankRef}
+	}
+	return refs, nil
+}
+
+func (h httpMarket) AllocateBulk(ctx context.Context, fx party, in []workflow.FXBulkAllocation) error {
+	type item struct {
+		LineID int64  `json:"line_id"`
+		Amount string `json:"amount"`
+	}
+	type allocation struct {
+		ReceiptID int64  `json:"receipt_id"`
+		Version   int64  `json:"version"`
+		Items     []item `json:"items"`
+	}
+	body := struct {
+		Allocations []allocation `json:"allocations"`
+	}{make([]allocation, len(in))}
+	for i, a := range in {
+		b := allocation{ReceiptID: a.ReceiptID, Version: a.Version, Items: make([]item, len(a.Items))}
+		for j, it := range a.Items {
+			b.Items[j] = item{LineID: it.LineID, Amount: it.Amount}
+		}
+		body.Allocations[i] = b
+	}
+	return h.call(ctx, fx, http.MethodPost, "/fx/allocations/bulk", body, nil)
 }
 
 func (h httpMarket) BuildFiling(ctx context.Context, m party, in workflow.TaxFilingInput) (int64, int64, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"mpt/models"
 	"mpt/workflow"
@@ -23,6 +24,12 @@ type lineRef struct {
 	NetKg      string
 	GrossKg    string
 	GrossGrams int64
+}
+
+// receiptRef is an FX receipt a statement recorded.
+type receiptRef struct {
+	ID      int64
+	BankRef string
 }
 
 // declRef is a declaration's state after a step.
@@ -47,6 +54,9 @@ type market interface {
 	Entrust(ctx context.Context, m party, in workflow.EntrustmentInput) error
 	CreateGoods(ctx context.Context, m party, in workflow.GoodsInput) (int64, error)
 	RegisterTransaction(ctx context.Context, m party, in workflow.NewTransaction) ([]lineRef, error)
+	// IngestTransactions registers many sales in one call; each sale's lines come back in the
+	// order sent with their ids, trace codes and amounts only.
+	IngestTransactions(ctx context.Context, p party, in []workflow.NewTransaction) ([][]lineRef, error)
 	OpenConsolidation(ctx context.Context, a party, in workflow.ConsolidationInput) (int64, error)
 	AllocateLines(ctx context.Context, a party, id int64, lines []int64) error
 	AddContainer(ctx context.Context, a party, id int64, in workflow.ContainerInput) (int64, error)
@@ -61,6 +71,11 @@ type market interface {
 	ConfirmExit(ctx context.Context, c party, id int64, in workflow.ExitInput) (declRef, error)
 	RecordReceipt(ctx context.Context, fx party, in workflow.FXReceiptInput) (int64, error)
 	AllocateReceipt(ctx context.Context, fx party, id int64, in workflow.FXAllocateInput) error
+	// RecordStatement records the receipts of a bank statement (CSV) in one call; they come
+	// back in the file's order.
+	RecordStatement(ctx context.Context, fx party, name string, csv []byte) ([]receiptRef, error)
+	// AllocateBulk confirms many receipts' allocations in one call.
+	AllocateBulk(ctx context.Context, fx party, in []workflow.FXBulkAllocation) error
 	BuildFiling(ctx context.Context, m party, in workflow.TaxFilingInput) (id, version int64, err error)
 	FileFiling(ctx context.Context, m party, id, version int64) (int64, error)
 	AcceptFiling(ctx context.Context, t party, id, version int64) error
@@ -119,6 +134,21 @@ func (l localMarket) RegisterTransaction(ctx context.Context, m party, in workfl
 			return workflow.Answer{Status: 201}, nil
 		})
 	return out, err
+}
+
+func (l localMarket) IngestTransactions(ctx context.Context, p party, in []workflow.NewTransaction) ([][]lineRef, error) {
+	res, err := l.svc.IngestTransactions(ctx, p.Actor, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]lineRef, len(res.Transactions))
+	for i, t := range res.Transactions {
+		out[i] = make([]lineRef, len(t.Lines))
+		for j, ln := range t.Lines {
+			out[i][j] = lineRef{ID: ln.ID, TraceCode: ln.TraceCode, Amount: ln.Amount.String()}
+		}
+	}
+	return out, nil
 }
 
 func (l localMarket) OpenConsolidation(ctx context.Context, a party, in workflow.ConsolidationInput) (int64, error) {
@@ -223,6 +253,29 @@ func (l localMarket) RecordReceipt(ctx context.Context, fx party, in workflow.FX
 
 func (l localMarket) AllocateReceipt(ctx context.Context, fx party, id int64, in workflow.FXAllocateInput) error {
 	_, err := l.svc.AllocateFXReceipt(ctx, fx.Actor, id, in)
+	return err
+}
+
+func (l localMarket) RecordStatement(ctx context.Context, fx party, name string, csv []byte) ([]receiptRef, error) {
+	res, err := l.svc.ImportFXStatement(ctx, fx.Actor, name, csv)
+	switch {
+	case err != nil:
+		return nil, err
+	case !res.Problem.IsZero():
+		return nil, fmt.Errorf("statement %s refused: %s", name, res.Problem.En)
+	case !res.OK():
+		return nil, fmt.Errorf("statement %s refused: %d problems, the first on line %d (%s): %s", name, res.ErrorCount,
+			res.Errors[0].Row, res.Errors[0].Column, res.Errors[0].Text.En)
+	}
+	out := make([]receiptRef, len(res.Receipts))
+	for i, r := range res.Receipts {
+		out[i] = receiptRef{ID: r.ID, BankRef: r.BankRef}
+	}
+	return out, nil
+}
+
+func (l localMarket) AllocateBulk(ctx context.Context, fx party, in []workflow.FXBulkAllocation) error {
+	_, err := l.svc.AllocateFXBulk(ctx, fx.Actor, in)
 	return err
 }
 

@@ -83,6 +83,10 @@ var loadgenCountries = [][3]string{{"AE", "Jebel Ali", "Ahmed"}, {"RU", "Novoros
 type planSizes struct {
 	Merchants, Buyers, Agents, Transactions, LinesPerTxn int
 	BuyersPerMerchant                                    int
+	// BuyersByAgent: each buyer ships through one agent (buyer b through agent b mod
+	// Agents), and merchants sell to the buyers of their own agent, so that an agent's lines
+	// for one buyer fill its containers (loadgen --consolidate-by buyer).
+	BuyersByAgent bool
 }
 
 // newDayPlan draws the day.
@@ -111,14 +115,21 @@ func newDayPlan(seed uint64, sz planSizes, tradeDate string) *dayPlan {
 			USCC: loadgenUSCC('2', seed, i), District: fmt.Sprint(1 + i%5), Booth: fmt.Sprintf("%d", 10000+i),
 			LegalRep: "陈经营", Phone: "13900000000", Username: u, DisplayName: fmt.Sprintf("商户%d", i+1),
 			Password: password, PasswordConfirm: password, Lang: "zh-CN"}}
+		// The buyers it may sell to: all, or its agent's.
+		pool := sz.Buyers
+		at := func(k int) int { return k }
+		if sz.BuyersByAgent && sz.Buyers > m.Agent {
+			pool = (sz.Buyers - m.Agent + sz.Agents - 1) / sz.Agents
+			at = func(k int) int { return m.Agent + k*sz.Agents }
+		}
 		seen := map[int]bool{}
-		for range min(sz.BuyersPerMerchant, sz.Buyers) {
-			b := rng.IntN(sz.Buyers)
-			for seen[b] {
-				b = (b + 1) % sz.Buyers
+		for range min(sz.BuyersPerMerchant, pool) {
+			k := rng.IntN(pool)
+			for seen[k] {
+				k = (k + 1) % pool
 			}
-			seen[b] = true
-			m.Buyers = append(m.Buyers, b)
+			seen[k] = true
+			m.Buyers = append(m.Buyers, at(k))
 		}
 		p.Merchants = append(p.Merchants, m)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +76,13 @@ func (r *loadRun) staff(ctx context.Context) error {
 		{Username: tag + "_tax", DisplayName: "压测税务", Role: models.RoleTax},
 	}
 	for _, u := range users {
+		var n int64
+		if err := r.db.WithContext(ctx).Model(&models.User{}).Where("username = ?", u.Username).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			continue // made by an earlier run of this seed
+		}
 		u.Password = loadgenPassword
 		err := r.timed(direct("create user"), func() error { _, err := r.svc.CreateUser(ctx, r.admin.Actor, u); return err })
 		if err != nil && !apperr.Is(err, apperr.Invalid) { // Invalid: the name is taken, by an earlier run of this seed
@@ -124,7 +132,7 @@ func (r *loadRun) setupParties(ctx context.Context) error {
 		return err
 	}
 	r.merchants = make([]merchantRun, len(r.plan.Merchants))
-	return r.stage(ctx, "merchants", len(r.plan.Merchants), "merchants", nil, func(ctx context.Context, i int) error {
+	if err := r.stage(ctx, "merchants", len(r.plan.Merchants), "merchants", nil, func(ctx context.Context, i int) error {
 		pl := r.plan.Merchants[i]
 		var reg *workflow.RegisteredMerchant
 		err := r.timed(direct("register merchant"), func() (err error) {
@@ -161,6 +169,30 @@ func (r *loadRun) setupParties(ctx context.Context) error {
 		}
 		r.merchants[i] = m
 		return nil
+	}); err != nil || r.o.Bulk == 0 {
+		return err
+	}
+	// With --bulk the agents register the sales, for buyers on their own lists: each agent
+	// adds its merchants' buyers (the same person is linked, not registered twice).
+	type pair struct{ agent, buyer int }
+	var pairs []pair
+	seen := map[pair]bool{}
+	for _, m := range r.plan.Merchants {
+		for _, b := range m.Buyers {
+			if p := (pair{m.Agent, b}); !seen[p] {
+				seen[p] = true
+				pairs = append(pairs, p)
+			}
+		}
+	}
+	return r.stage(ctx, "agents' buyers", len(pairs), "buyers linked", nil, func(ctx context.Context, i int) error {
+		p := pairs[i]
+		return r.retry(func() error {
+			return r.timed("POST /buyers", func() error {
+				_, err := r.mk.RegisterBuyer(ctx, r.agents[p.agent].P, r.plan.Buyers[p.buyer].In)
+				return err
+			})
+		})
 	})
 }
 
@@ -210,23 +242,37 @@ func (r *loadRun) setupGoods(ctx context.Context) error {
 	})
 }
 
-// registerTransactions: every sale registered and submitted in one call by its merchant.
+// saleInput is sale i as its registration asks for it, submitted.
+func (r *loadRun) saleInput(i int) (workflow.NewTransaction, error) {
+	s := r.plan.Sales[i]
+	m := r.merchants[s.Merchant]
+	if m.P.Username == "" || m.Buyers[s.Buyer] == 0 {
+		return workflow.NewTransaction{}, errors.New("merchant or buyer not set up")
+	}
+	in := workflow.NewTransaction{TransactionInput: workflow.TransactionInput{MerchantID: m.ID, BuyerID: m.Buyers[s.Buyer],
+		TradeDate: r.today, Currency: s.Currency}, Submit: true}
+	for _, l := range s.Lines {
+		in.Lines = append(in.Lines, workflow.LineInput{GoodsID: m.Goods[l.Goods], Quantity: fmt.Sprint(l.Quantity),
+			Unit: loadgenCatalogue[l.Goods].unit, UnitPrice: l.Price, Cartons: fmt.Sprint(l.Cartons), NetKg: l.NetKg, GrossKg: l.GrossKg})
+	}
+	return in, nil
+}
+
+// registerTransactions: every sale registered and submitted, one per request by its merchant,
+// or with --bulk by the merchant's agent in calls of that many sales.
 func (r *loadRun) registerTransactions(ctx context.Context) error {
 	r.sales = make([][]lineRef, len(r.plan.Sales))
+	if r.o.Bulk > 0 {
+		return r.ingestTransactions(ctx)
+	}
 	return r.stage(ctx, "transactions", len(r.plan.Sales), "transactions", nil, func(ctx context.Context, i int) error {
-		s := r.plan.Sales[i]
-		m := r.merchants[s.Merchant]
-		if m.P.Username == "" || m.Buyers[s.Buyer] == 0 {
-			return errors.New("merchant or buyer not set up")
+		in, err := r.saleInput(i)
+		if err != nil {
+			return err
 		}
-		in := workflow.NewTransaction{TransactionInput: workflow.TransactionInput{MerchantID: m.ID, BuyerID: m.Buyers[s.Buyer],
-			TradeDate: r.today, Currency: s.Currency}, Submit: true}
-		for _, l := range s.Lines {
-			in.Lines = append(in.Lines, workflow.LineInput{GoodsID: m.Goods[l.Goods], Quantity: fmt.Sprint(l.Quantity),
-				Unit: loadgenCatalogue[l.Goods].unit, UnitPrice: l.Price, Cartons: fmt.Sprint(l.Cartons), NetKg: l.NetKg, GrossKg: l.GrossKg})
-		}
+		m := r.merchants[r.plan.Sales[i].Merchant]
 		var lines []lineRef
-		err := r.timed("POST /transactions", func() (err error) { lines, err = r.mk.RegisterTransaction(ctx, m.P, in); return err })
+		err = r.timed("POST /transactions", func() (err error) { lines, err = r.mk.RegisterTransaction(ctx, m.P, in); return err })
 		if err == nil {
 			r.sales[i] = lines
 			r.counts.Lines.Add(int64(len(lines)))
@@ -235,19 +281,84 @@ func (r *loadRun) registerTransactions(ctx context.Context) error {
 	})
 }
 
+// ingestTransactions: each agent's system sends its merchants' sales in bulk calls of --bulk
+// sales (POST /transactions/bulk); the answer's ids, trace codes and amounts are completed
+// with the cartons and weights the plan sent.
+func (r *loadRun) ingestTransactions(ctx context.Context) error {
+	var calls [][]int // sale indexes per call
+	byAgent := make([][]int, len(r.agents))
+	for i, s := range r.plan.Sales {
+		a := r.plan.Merchants[s.Merchant].Agent
+		byAgent[a] = append(byAgent[a], i)
+	}
+	for _, sales := range byAgent {
+		for len(sales) > 0 {
+			n := min(len(sales), r.o.Bulk)
+			calls = append(calls, sales[:n])
+			sales = sales[n:]
+		}
+	}
+	return r.stage(ctx, "transactions", len(calls), "bulk calls", func() int { return int(r.counts.Lines.Load()) / max(1, r.o.LinesPerTxn) },
+		func(ctx context.Context, k int) error {
+			sales := calls[k]
+			in := make([]workflow.NewTransaction, len(sales))
+			for j, i := range sales {
+				var err error
+				if in[j], err = r.saleInput(i); err != nil {
+					return err
+				}
+			}
+			ag := r.agents[r.plan.Merchants[r.plan.Sales[sales[0]].Merchant].Agent]
+			var got [][]lineRef
+			err := r.timed("POST /transactions/bulk", func() (err error) { got, err = r.mk.IngestTransactions(ctx, ag.P, in); return err })
+			if err != nil {
+				return err
+			}
+			if len(got) != len(sales) {
+				return fmt.Errorf("bulk ingest answered %d transactions for %d sent", len(got), len(sales))
+			}
+			for j, i := range sales {
+				plan := r.plan.Sales[i].Lines
+				if len(got[j]) != len(plan) {
+					return fmt.Errorf("bulk ingest answered %d lines for sale %d of %d", len(got[j]), i, len(plan))
+				}
+				for n := range got[j] {
+					l := &got[j][n]
+					g, _ := models.ParseKg(plan[n].GrossKg)
+					l.Cartons, l.NetKg, l.GrossKg, l.GrossGrams = plan[n].Cartons, plan[n].NetKg, plan[n].GrossKg, int64(g)
+				}
+				r.sales[i] = got[j]
+				r.counts.Lines.Add(int64(len(got[j])))
+			}
+			return nil
+		})
+}
+
 // consolidate: each agent files its merchants' registered lines into consolidations of
 // --lines-per-consolidation lines, adds 40HQ containers of at most 20 t of goods, packs every
 // line and closes.
 func (r *loadRun) consolidate(ctx context.Context) error {
-	byAgent := make([][]lineRef, len(r.agents))
+	// An agent's lines, or with --consolidate-by buyer an agent's lines for one buyer (the
+	// buyer's containers, filled from many stalls), in the order the sales were drawn.
+	type group struct{ agent, buyer int }
+	var order []group
+	byGroup := map[group][]lineRef{}
 	for i, lines := range r.sales {
-		a := r.plan.Merchants[r.plan.Sales[i].Merchant].Agent
-		byAgent[a] = append(byAgent[a], lines...)
+		s := r.plan.Sales[i]
+		g := group{agent: r.plan.Merchants[s.Merchant].Agent, buyer: -1}
+		if r.o.ConsolidateBy == "buyer" {
+			g.buyer = s.Buyer
+		}
+		if _, seen := byGroup[g]; !seen {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], lines...)
 	}
-	for a, lines := range byAgent {
+	for _, g := range order {
+		lines := byGroup[g]
 		for len(lines) > 0 {
 			n := min(len(lines), r.o.LinesPerConsolidation)
-			r.consolidations = append(r.consolidations, consolidationRun{Agent: a, Lines: lines[:n]})
+			r.consolidations = append(r.consolidations, consolidationRun{Agent: g.agent, Lines: lines[:n]})
 			lines = lines[n:]
 		}
 	}
@@ -460,7 +571,8 @@ func (r *loadRun) inspect(ctx context.Context, declarationID int64) error {
 }
 
 // receiveFX: for every sale whose goods all left the country, the buyer's payment reaches the
-// merchant: the FX desk records the receipt and allocates it to the sale's lines.
+// merchant: the FX desk records the receipt and allocates it to the sale's lines, one request
+// each per receipt, or with --bulk through the statement and bulk allocation APIs.
 func (r *loadRun) receiveFX(ctx context.Context) error {
 	exited := map[int64]bool{}
 	for ci := range r.consolidations {
@@ -481,32 +593,87 @@ func (r *loadRun) receiveFX(ctx context.Context) error {
 			paid = append(paid, i)
 		}
 	}
+	if r.o.Bulk > 0 {
+		return r.receiveFXBulk(ctx, paid)
+	}
 	return r.stage(ctx, "fx", len(paid), "receipts allocated", nil, func(ctx context.Context, k int) error {
-		i := paid[k]
-		s := r.plan.Sales[i]
-		m := r.merchants[s.Merchant]
-		b := r.plan.Buyers[s.Buyer].In
-		var total models.Money
-		in := workflow.FXAllocateInput{}
-		for _, l := range r.sales[i] {
-			a, err := models.ParseMoney(l.Amount)
+		receipt, in, err := r.salePayment(paid[k])
+		if err != nil {
+			return err
+		}
+		var id int64
+		if err := r.timed("POST /fx/receipts", func() (err error) { id, err = r.mk.RecordReceipt(ctx, r.fx, receipt); return err }); err != nil {
+			return err
+		}
+		err = r.timed("POST /fx/receipts/:id/allocations", func() error { return r.mk.AllocateReceipt(ctx, r.fx, id, in) })
+		if err == nil {
+			r.counts.Receipts.Add(1)
+		}
+		return err
+	})
+}
+
+// salePayment is the buyer's payment of sale i as the bank records it, and its allocation to
+// every line of the sale in full.
+func (r *loadRun) salePayment(i int) (workflow.FXReceiptInput, workflow.FXAllocateInput, error) {
+	s := r.plan.Sales[i]
+	b := r.plan.Buyers[s.Buyer].In
+	var total models.Money
+	var in workflow.FXAllocateInput
+	for _, l := range r.sales[i] {
+		a, err := models.ParseMoney(l.Amount)
+		if err != nil {
+			return workflow.FXReceiptInput{}, in, err
+		}
+		total += a
+		in.Items = append(in.Items, workflow.FXAllocationItem{LineID: l.ID, Amount: l.Amount})
+	}
+	return workflow.FXReceiptInput{BankRef: fmt.Sprintf("%s-BOC-%d", r.plan.Tag, i+1), Payer: b.Name, PayerCountry: b.Nationality,
+		Currency: s.Currency, Amount: total.String(), ValueDate: r.today, Beneficiary: r.merchants[s.Merchant].USCC}, in, nil
+}
+
+// receiveFXBulk: the bank's system records the paid sales' receipts from statements of --bulk
+// receipts (POST /fx/statements) and the FX desk's allocates each statement's receipts in one
+// bulk call (POST /fx/allocations/bulk), within the limits of both.
+func (r *loadRun) receiveFXBulk(ctx context.Context, paid []int) error {
+	per := min(r.o.Bulk, workflow.MaxStatementRows, workflow.MaxFXBulkReceipts, workflow.MaxFXBulkItems/max(1, r.o.LinesPerTxn))
+	var calls [][]int
+	for len(paid) > 0 {
+		n := min(len(paid), per)
+		calls = append(calls, paid[:n])
+		paid = paid[n:]
+	}
+	return r.stage(ctx, "fx", len(calls), "receipts allocated", func() int { return int(r.counts.Receipts.Load()) }, func(ctx context.Context, k int) error {
+		var file bytes.Buffer
+		w := csv.NewWriter(&file)
+		_ = w.Write([]string{"bank_ref", "payer", "payer_country", "currency", "amount", "value_date", "beneficiary_uscc"})
+		in := make([]workflow.FXBulkAllocation, len(calls[k]))
+		for j, i := range calls[k] {
+			p, a, err := r.salePayment(i)
 			if err != nil {
 				return err
 			}
-			total += a
-			in.Items = append(in.Items, workflow.FXAllocationItem{LineID: l.ID, Amount: l.Amount})
+			_ = w.Write([]string{p.BankRef, p.Payer, p.PayerCountry, p.Currency, p.Amount, p.ValueDate, p.Beneficiary})
+			in[j] = workflow.FXBulkAllocation{Version: 1, Items: a.Items}
 		}
-		var id int64
-		if err := r.timed("POST /fx/receipts", func() (err error) {
-			id, err = r.mk.RecordReceipt(ctx, r.fx, workflow.FXReceiptInput{BankRef: fmt.Sprintf("%s-BOC-%d", r.plan.Tag, i+1),
-				Payer: b.Name, PayerCountry: b.Nationality, Currency: s.Currency, Amount: total.String(), ValueDate: r.today, Beneficiary: m.USCC})
+		w.Flush()
+		var recorded []receiptRef
+		err := r.timed("POST /fx/statements", func() (err error) {
+			recorded, err = r.mk.RecordStatement(ctx, r.fx, fmt.Sprintf("%s-statement-%d.csv", r.plan.Tag, k+1), file.Bytes())
 			return err
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
-		err := r.timed("POST /fx/receipts/:id/allocations", func() error { return r.mk.AllocateReceipt(ctx, r.fx, id, in) })
+		if len(recorded) != len(in) {
+			return fmt.Errorf("statement answered %d receipts for %d rows", len(recorded), len(in))
+		}
+		for j, rc := range recorded { // in the file's order
+			in[j].ReceiptID = rc.ID
+		}
+		err = r.timed("POST /fx/allocations/bulk", func() error { return r.mk.AllocateBulk(ctx, r.fx, in) })
 		if err == nil {
-			r.counts.Receipts.Add(1)
+			r.counts.Receipts.Add(int64(len(in)))
 		}
 		return err
 	})
@@ -559,6 +726,45 @@ func (r *loadRun) fileVAT(ctx context.Context) error {
 	})
 }
 
+// attach finds the parties of an earlier run of the same seed in the database, for
+// --reads-only: the officers, agents and merchants by their usernames, each with a new API token,
+// and a sample of up to 20,000 trace codes spread over the day's lines.
+func (r *loadRun) attach(ctx context.Context) error {
+	if err := r.staff(ctx); err != nil {
+		return err
+	}
+	r.agents = make([]agentRun, len(r.plan.Agents))
+	for i, a := range r.plan.Agents {
+		p, err := r.partyOf(ctx, a.Username)
+		if err != nil {
+			return fmt.Errorf("agent %s of seed %d: %w (run the day first with the same --seed and sizes)", a.Username, r.o.Seed, err)
+		}
+		r.agents[i] = agentRun{P: p}
+	}
+	r.merchants = make([]merchantRun, min(len(r.plan.Merchants), r.o.Reads))
+	for i := range r.merchants {
+		p, err := r.partyOf(ctx, r.plan.Merchants[i].Username)
+		if err != nil {
+			return fmt.Errorf("merchant %s of seed %d: %w", r.plan.Merchants[i].Username, r.o.Seed, err)
+		}
+		r.merchants[i] = merchantRun{P: p}
+	}
+	var n int64
+	if err := r.db.WithContext(ctx).Model(&models.TransactionLine{}).Count(&n).Error; err != nil {
+		return err
+	}
+	var codes []string
+	if err := r.db.WithContext(ctx).Model(&models.TransactionLine{}).Where("id % ? = 0", max(1, n/20_000)).
+		Limit(20_000).Pluck("trace_code", &codes).Error; err != nil {
+		return err
+	}
+	r.sales = [][]lineRef{make([]lineRef, len(codes))}
+	for i, c := range codes {
+		r.sales[0][i] = lineRef{TraceCode: c}
+	}
+	return nil
+}
+
 // readLists: --readers concurrent clients read the pages people keep open on the full day's
 // data (HTTP only): a merchant's transactions, an agent's declarations, the customs queue, the
 // FX receipts, and traces of random lines by an admin.
@@ -577,6 +783,13 @@ func (r *loadRun) readLists(ctx context.Context) error {
 	r.o.Concurrency = r.o.Readers
 	defer func() { r.o.Concurrency = saved }()
 	return r.stage(ctx, "reads", r.o.Reads, "GET requests", nil, func(ctx context.Context, i int) error {
+		if r.o.Think > 0 && i >= r.o.Readers { // each reader's first request goes at once
+			select {
+			case <-time.After(r.o.Think):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		m, a := r.merchants[i%len(r.merchants)], r.agents[i%len(r.agents)]
 		page := 1 + i%3
 		switch i % 5 {

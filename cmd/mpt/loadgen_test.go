@@ -64,7 +64,25 @@ func TestLoadgenSmall(t *testing.T) {
 		t.Errorf("HTTP report:\n%s", out)
 	}
 
-	// Both days, in the database.
+	// A third day the way a peak day runs: the agents' systems register the sales in bulk
+	// calls, and each buyer's lines fill their own consolidations; then readers only, on the
+	// data that day left, with a pause between requests.
+	out, errOut, code = runCmd(t, append([]string{"loadgen", "--url", srv.URL, "--seed", "9", "--bulk", "6", "--consolidate-by", "buyer"}, size...)...)
+	if code != 0 {
+		t.Fatalf("HTTP bulk: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"made: 80 transaction lines", "POST /transactions/bulk", "ingest to VAT filing", "errors: none"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("HTTP bulk report lacks %q:\n%s", want, out)
+		}
+	}
+	out, errOut, code = runCmd(t, append([]string{"loadgen", "--url", srv.URL, "--seed", "9", "--consolidate-by", "buyer", "--reads-only",
+		"--readers", "3", "--reads", "20", "--think", "1ms"}, size...)...)
+	if code != 0 || !strings.Contains(out, "GET /trace/:code") || !strings.Contains(out, "errors: none") || !strings.Contains(out, "made: 0 transaction lines") {
+		t.Errorf("reads only: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// The three days, in the database.
 	count := func(table, where string, args ...any) int64 {
 		t.Helper()
 		var n int64
@@ -78,11 +96,11 @@ func TestLoadgenSmall(t *testing.T) {
 		got   int64
 		least int64
 	}{
-		{"merchants", count("merchants", "name LIKE ? AND status = ?", "义乌市压测商行%", models.MerchantActive), 10},
-		{"transactions", count("transactions", "status <> ?", models.TransactionDraft), 40},
-		{"lines", count("transaction_lines", "1 = 1"), 160},
-		{"consolidated lines", count("consolidation_lines", "1 = 1"), 160},
-		{"exited declarations", count("declarations", "status = ?", models.DeclarationExited), 2},
+		{"merchants", count("merchants", "name LIKE ? AND status = ?", "义乌市压测商行%", models.MerchantActive), 15},
+		{"transactions", count("transactions", "status <> ?", models.TransactionDraft), 60},
+		{"lines", count("transaction_lines", "1 = 1"), 240},
+		{"consolidated lines", count("consolidation_lines", "1 = 1"), 240},
+		{"exited declarations", count("declarations", "status = ?", models.DeclarationExited), 3},
 		{"FX allocations", count("fx_allocations", "1 = 1"), 1},
 		{"accepted filings", count("tax_filings", "status = ?", "accepted"), 1},
 	} {
@@ -90,8 +108,8 @@ func TestLoadgenSmall(t *testing.T) {
 			t.Errorf("%s: %d, want at least %d", c.what, c.got, c.least)
 		}
 	}
-	if n := count("transaction_lines", "1 = 1"); n != 160 {
-		t.Errorf("lines: %d, want exactly 160", n)
+	if n := count("transaction_lines", "1 = 1"); n != 240 {
+		t.Errorf("lines: %d, want exactly 240", n)
 	}
 	v, err := models.VerifyAudit(context.Background(), db, nil, nil)
 	if err != nil {
@@ -115,6 +133,16 @@ func TestLoadgenPlanSeeded(t *testing.T) {
 	for _, m := range a.Merchants {
 		if v := workflow.CheckUSCC(m.Reg.USCC); !v.OK {
 			t.Errorf("merchant USCC %s: %s", m.Reg.USCC, v.Problem.En)
+		}
+	}
+	// Buyers by agent: every merchant sells only to buyers of its own agent.
+	sz.BuyersByAgent = true
+	byAgent := newDayPlan(42, sz, "2026-11-29")
+	for _, m := range byAgent.Merchants {
+		for _, b := range m.Buyers {
+			if b%sz.Agents != m.Agent || b >= sz.Buyers {
+				t.Errorf("merchant of agent %d sells to buyer %d", m.Agent, b)
+			}
 		}
 	}
 	if v := workflow.CheckContainerNumber(loadgenContainer(42, 1)); !v.OK {

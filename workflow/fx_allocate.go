@@ -716,7 +716,7 @@ func fxMoveReceipts(tx *gorm.DB, out []FXAllocated, now time.Time) error {
 	done, err := updateFromValues(tx, "UPDATE fx_receipts SET allocated = fx_receipts.allocated + v.column2, version = fx_receipts.version + 1, "+
 		"flags = v.column4, updated_at = ?", []any{now}, []string{"BIGINT", "BIGINT", "BIGINT", "TEXT"}, vals,
 		"fx_receipts.id = v.column1 AND fx_receipts.version = v.column3 AND fx_receipts.allocated + v.column2 <= fx_receipts.amount", nil,
-		"id, version")
+		"fx_receipts.id", "id, version")
 	if err != nil {
 		return apperr.Wrap(err, "allocate receipts")
 	}
@@ -762,7 +762,7 @@ func fxMoveLines(tx *gorm.DB, cs []fxConfirmation, out []FXAllocated, now time.T
 		[]any{now}, []string{"BIGINT", "BIGINT"}, vals,
 		"transaction_lines.id = v.column1 AND transaction_lines.fx_allocated + v.column2 <= transaction_lines.amount "+
 			"AND EXISTS (SELECT 1 FROM transactions t WHERE t.id = transaction_lines.transaction_id AND t.status IN ?)", []any{fxOpenStatuses},
-		"id, fx_allocated")
+		"transaction_lines.id", "id, fx_allocated")
 	if err != nil {
 		return apperr.Wrap(err, "allocate lines")
 	}

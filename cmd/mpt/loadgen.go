@@ -69,7 +69,7 @@ func loadgen(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "pid of the local server, to report its peak resident memory (VmHWM)")
 	fs.IntVar(&o.Readers, "readers", 0, "HTTP only: after the day, this many concurrent clients read list pages and traces")
 	fs.IntVar(&o.Reads, "reads", 2000, "with --readers: GET requests in all")
-	fs.DurationVar(&o.Think, "think", 0, "with --readers: each reader pauses this long between requests, as a person reading the page would (0: back to back, which measures throughput: each request then waits for the others)")
+	fs.DurationVar(&o.Think, "think", 0, "with --readers: each reader pauses about this long before each request (drawn from half to one and a half times it), as a person reading the page would; 0: back to back, which measures throughput: each request then waits for the others")
 	fs.BoolVar(&o.ReadsOnly, "reads-only", false, "with --readers: skip the day and read the data an earlier run of the same seed and sizes left in --db (its parties get new API tokens)")
 	fs.BoolVar(&o.Progress, "progress", true, "draw a progress bar on stderr")
 	fs.IntVar(&o.Bulk, "bulk", 0, fmt.Sprintf("register sales through the bulk ingest, this many per call by the merchants' agents (at most %d); 0 registers one sale per request by its merchant", workflow.MaxIngestTransactions))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -783,9 +784,12 @@ func (r *loadRun) readLists(ctx context.Context) error {
 	r.o.Concurrency = r.o.Readers
 	defer func() { r.o.Concurrency = saved }()
 	return r.stage(ctx, "reads", r.o.Reads, "GET requests", nil, func(ctx context.Context, i int) error {
-		if r.o.Think > 0 && i >= r.o.Readers { // each reader's first request goes at once
+		if r.o.Think > 0 {
+			// Each pause is drawn between half and one and a half times --think, the first one
+			// too, so that the readers do not move in step (people do not either).
+			pause := time.Duration(float64(r.o.Think) * (0.5 + rand.Float64()))
 			select {
-			case <-time.After(r.o.Think):
+			case <-time.After(pause):
 			case <-ctx.Done():
 				return ctx.Err()
 			}

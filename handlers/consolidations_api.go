@@ -262,11 +262,9 @@ func (s *Server) apiConsolidationAddContainer(c echo.Context) error {
 		TareKg: workflow.KgText(box.TareGrams), PackedGrossKg: "0", Packing: []apiPacked{}})
 }
 
-// apiPackRequest sets how much of one line one container holds; numbers may be JSON numbers or
-// decimal strings.
 // apiPackRequest puts lines (or parts of them) into one container: one line with line_id and
 // its figures, or many at once with entries (an agent's system packing a whole container in one
-// call). A figure left out is zero.
+// call). Numbers may be JSON numbers or decimal strings; a figure left out is zero.
 type apiPackRequest struct {
 	ContainerID int64          `json:"container_id" validate:"required,min=1"`
 	LineID      int64          `json:"line_id" validate:"min=0"`

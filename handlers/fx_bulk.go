@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,14 +82,8 @@ func toFXBulkJSON(res *workflow.FXBulkResult) apiFXBulkJSON {
 	out := apiFXBulkJSON{Allocations: make([]apiFXBulkReceiptJSON, len(res.Receipts)), Lines: res.Lines}
 	for i, a := range res.Receipts {
 		r := &a.Receipt
-		flags := []string{}
-		for f := range strings.SplitSeq(r.Flags, ",") {
-			if f != "" {
-				flags = append(flags, f)
-			}
-		}
 		out.Allocations[i] = apiFXBulkReceiptJSON{ReceiptID: r.ID, BankRef: r.BankRef, Version: r.Version, Currency: r.Currency,
-			Total: a.Total.String(), Allocated: r.Allocated.String(), Unallocated: (r.Amount - r.Allocated).String(), Lines: len(a.Lines), Flags: flags}
+			Total: a.Total.String(), Allocated: r.Allocated.String(), Unallocated: (r.Amount - r.Allocated).String(), Lines: len(a.Lines), Flags: workflow.FXFlagList(r.Flags)}
 	}
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
 
@@ -23,14 +22,4 @@ func (l lazySQLLog) Trace(ctx context.Context, begin time.Time, fc func() (strin
 		return
 	}
 	l.Interface.Trace(ctx, begin, fc, err)
-}
-
-// LazySQLLog returns db whose statements are logged only on an error or when slow (see
-// lazySQLLog). Open's connections log that way already; this is for a *gorm.DB made
-// elsewhere (tests, tools) that carries out bulk writes of thousands of rows.
-func LazySQLLog(db *gorm.DB) *gorm.DB {
-	if _, ok := db.Logger.(lazySQLLog); ok {
-		return db
-	}
-	return db.Session(&gorm.Session{Logger: lazySQLLog{db.Logger}})
 }

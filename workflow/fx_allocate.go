@@ -614,7 +614,6 @@ func (e *fxRefusal) Unwrap() error { return e.err }
 // pays the line, in batches; one audit entry per receipt is appended as one chain, and the
 // notices are written together (notifyEach). A refusal is an *fxRefusal naming the confirmation.
 func (s *Service) writeFXAllocations(ctx context.Context, tx *gorm.DB, actor Actor, cs []fxConfirmation, today string, days int) ([]FXAllocated, error) {
-	tx = models.LazySQLLog(tx)
 	now := s.now()
 	ids := make([]int64, len(cs))
 	for k := range cs {

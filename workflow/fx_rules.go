@@ -79,14 +79,20 @@ func UnallocatedTooLong(amount, allocated models.Money, valueDate, today string,
 }
 
 // JoinFXFlags writes the flags that are set as the stored comma list, in FXFlags order.
-func JoinFXFlags(set map[string]bool) string {
-	var out []string
+func JoinFXFlags(set map[string]bool) string { return strings.Join(fxFlagsInOrder(set), ",") }
+
+// FXFlagList is a stored comma list as a list, in FXFlags order (never nil).
+func FXFlagList(stored string) []string { return fxFlagsInOrder(SplitFXFlags(stored)) }
+
+// fxFlagsInOrder lists the flags that are set, in FXFlags order (never nil).
+func fxFlagsInOrder(set map[string]bool) []string {
+	out := []string{}
 	for _, f := range FXFlags {
 		if set[f] {
 			out = append(out, f)
 		}
 	}
-	return strings.Join(out, ",")
+	return out
 }
 
 // SplitFXFlags reads a stored comma list.

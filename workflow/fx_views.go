@@ -71,13 +71,7 @@ func fxOwnsReceipt(actor Actor, r *models.FXReceipt) bool {
 func FXLiveFlags(r *models.FXReceipt, today string, days int) []string {
 	set := SplitFXFlags(r.Flags)
 	set[FXFlagUnallocated] = UnallocatedTooLong(r.Amount, r.Allocated, r.ValueDate, today, days)
-	var out []string
-	for _, f := range FXFlags {
-		if set[f] {
-			out = append(out, f)
-		}
-	}
-	return out
+	return fxFlagsInOrder(set)
 }
 
 // FXReceiptFilter narrows the receipt list.

@@ -302,7 +302,6 @@ func (s *Service) checkIngest(actor Actor, in []NewTransaction) ([]ingestTxn, *i
 // reservation of the day's sequence; the lines take the trace codes drawn before (codes, one
 // per line in order); rows are inserted in batches and the audit entries appended as one chain.
 func (s *Service) writeIngest(ctx context.Context, tx *gorm.DB, actor Actor, txns []ingestTxn, codes []string) (*IngestResult, error) {
-	tx = models.LazySQLLog(tx) // rendering each batch's SQL for the log cost a tenth of the time
 	if actor.Role == models.RoleAgent {
 		if err := requireActiveParty(tx, actor, apperr.T("register transactions", "登记交易")); err != nil {
 			return nil, err
@@ -382,7 +381,7 @@ func (s *Service) writeIngest(ctx context.Context, tx *gorm.DB, actor Actor, txn
 		k := 0
 		for i := range txns {
 			n := len(txns[i].lines)
-			recs[i] = ingestAuditRecord(ctx, actor, strconv.FormatInt(rows[i].ID, 10), ingestAudit(&rows[i], all[k:k+n], txns[i].goods))
+			recs[i] = auditRecordOf(ctx, actor, "transaction", strconv.FormatInt(rows[i].ID, 10), "ingest", nil, ingestAudit(&rows[i], all[k:k+n], txns[i].goods))
 			k += n
 		}
 		audits <- models.ChainAudits(prev, now, recs)
@@ -626,16 +625,6 @@ func ingestTransactionRow(actor Actor, t *ingestTxn, number string, now time.Tim
 		row.Status, row.RegisteredAt = models.TransactionRegistered, &at
 	}
 	return row
-}
-
-// ingestAuditRecord is the audit record of an ingested transaction, as Service.audit writes it.
-func ingestAuditRecord(ctx context.Context, actor Actor, id string, new *ingestTxnAudit) models.AuditRecord {
-	rec := models.AuditRecord{ActorRole: actor.Role, RequestID: requestID(ctx), Entity: "transaction", EntityID: id, Action: "ingest", New: new}
-	if actor.UserID != 0 {
-		uid := actor.UserID
-		rec.ActorUserID = &uid
-	}
-	return rec
 }
 
 // ingestLineAudit is a line in an ingest's audit entry: the fields of txnLineAudit but its id

@@ -68,15 +68,18 @@ func (s *Service) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 
 // audit appends an audit entry for a change made by actor, inside tx.
 func (s *Service) audit(ctx context.Context, tx *gorm.DB, actor Actor, entity, entityID, action string, old, new any) error {
-	rec := models.AuditRecord{
-		ActorRole: actor.Role, RequestID: requestID(ctx),
-		Entity: entity, EntityID: entityID, Action: action, Old: old, New: new,
-	}
+	return models.AppendAudit(tx, s.now(), auditRecordOf(ctx, actor, entity, entityID, action, old, new))
+}
+
+// auditRecordOf is the record of a change made by actor: what audit appends, and what the bulk
+// paths collect to append as one batch (models.AppendAudits, models.ChainAudits).
+func auditRecordOf(ctx context.Context, actor Actor, entity, entityID, action string, old, new any) models.AuditRecord {
+	rec := models.AuditRecord{ActorRole: actor.Role, RequestID: requestID(ctx), Entity: entity, EntityID: entityID, Action: action, Old: old, New: new}
 	if actor.UserID != 0 {
 		id := actor.UserID
 		rec.ActorUserID = &id
 	}
-	return models.AppendAudit(tx, s.now(), rec)
+	return rec
 }
 
 // Ready checks that the database answers and its schema is current, for /readyz.
